@@ -1,0 +1,121 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Module graph (see docs/architecture.md): pure logic at the bottom, I/O at the edges, so
+// editing a filter or the admin API does not rebuild the data plane.
+let package = Package(
+    name: "Portico",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Portico", targets: ["Portico"]),
+        .executable(name: "portico", targets: ["PorticoCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "PorticoHTTP",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .target(
+            name: "PorticoCore",
+            dependencies: [
+                "PorticoHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "PorticoConfig",
+            dependencies: [
+                "PorticoCore",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(
+            name: "PorticoFilters",
+            dependencies: ["PorticoCore"]
+        ),
+        .target(
+            name: "PorticoObservability",
+            dependencies: [
+                "PorticoCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "PorticoServer",
+            dependencies: [
+                "PorticoCore",
+                "PorticoObservability",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "PorticoAdmin",
+            dependencies: [
+                "PorticoServer",
+                "PorticoConfig",
+                "PorticoObservability",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "Portico",
+            dependencies: [
+                "PorticoHTTP", "PorticoCore", "PorticoConfig", "PorticoFilters",
+                "PorticoObservability", "PorticoServer", "PorticoAdmin",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "PorticoTesting",
+            dependencies: [
+                "PorticoHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "PorticoCLI",
+            dependencies: [
+                "Portico",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "PorticoCoreTests", dependencies: ["PorticoCore", "PorticoHTTP"]),
+        .testTarget(name: "PorticoConfigTests", dependencies: ["PorticoConfig", "PorticoCore"]),
+        .testTarget(name: "PorticoFiltersTests", dependencies: ["PorticoFilters", "PorticoConfig", "PorticoCore"]),
+        .testTarget(
+            name: "PorticoServerTests",
+            dependencies: [
+                "Portico", "PorticoServer", "PorticoTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,111 @@
+import NIOCore
+import PorticoHTTP
+
+/// A request policy attached to routes: authentication, rate limiting, header rewriting...
+///
+/// A filter instance is built once per config snapshot by its ``FilterConfiguration`` and
+/// shared by every event loop, so it must be `Sendable`; state that changes per request lives
+/// in the ``RequestContext`` or in per-loop storage the filter owns.
+///
+/// The phases (see docs/life-of-a-request.md), each with a no-op default:
+/// - ``onRequest(_:)`` runs in route order once the route is known. It may let the request
+///   proceed, answer it, or suspend it for asynchronous work.
+/// - ``onUpstreamRequest(_:context:)`` runs in route order on the request about to be sent
+///   upstream (after Portico's own rewrites), once per attempt.
+/// - ``onResponse(_:context:)`` runs in reverse order on every response head the client will
+///   get, including the gateway's own error and redirect responses.
+public protocol HTTPFilter: Sendable {
+    /// Decides whether the request may continue. Called on the connection's event loop.
+    func onRequest(_ context: inout RequestContext) -> FilterDecision
+    /// Edits the request that goes upstream.
+    func onUpstreamRequest(_ request: inout RequestHead, context: RequestContext)
+    /// Edits the response head that goes to the client.
+    func onResponse(_ response: inout ResponseHead, context: RequestContext)
+}
+
+extension HTTPFilter {
+    public func onRequest(_ context: inout RequestContext) -> FilterDecision { .proceed }
+    public func onUpstreamRequest(_ request: inout RequestHead, context: RequestContext) {}
+    public func onResponse(_ response: inout ResponseHead, context: RequestContext) {}
+}
+
+/// What a filter decides in the request phase.
+public enum FilterDecision: Sendable {
+    /// Continue with the next filter, then the route's action.
+    case proceed
+    /// Answer the client with this response; the upstream is never contacted.
+    case respond(LocalResponse)
+    /// Answer with a gateway error (JSON body with the request id).
+    case reject(GatewayError)
+    /// Wait for asynchronous work (a key fetch, say), then call the same filter's
+    /// `onRequest` again. The future must complete on the connection's event loop or be
+    /// hopped there; a failed future answers 500. The filter must not suspend again for the
+    /// same reason, or the request waits until its timeout.
+    case suspend(EventLoopFuture<Void>)
+}
+
+/// A filter's configuration: decoded strictly from the `filters:` entry (unknown keys are
+/// errors), validated in `init(from:)`, and turned into a filter once per snapshot.
+///
+/// Built-in filters and filters registered by embedding programs use the same protocol and
+/// the same ``FilterRegistry``.
+public protocol FilterConfiguration: Decodable, Sendable {
+    /// The `type:` value that selects this filter in config, e.g. `request_id`.
+    static var typeName: String { get }
+    /// Builds the filter. Throw ``ConfigIssue`` for problems found only now.
+    func makeFilter(context: FilterBuildContext) throws -> any HTTPFilter
+}
+
+/// What a filter may use while it is being built.
+public struct FilterBuildContext: Sendable {
+    /// The filter's name in the `filters:` map.
+    public var name: String
+    /// The directory of the config file, for resolving relative file paths.
+    public var baseDirectory: String
+
+    /// Creates a build context.
+    public init(name: String, baseDirectory: String) {
+        self.name = name
+        self.baseDirectory = baseDirectory
+    }
+}
+
+/// The filter types a gateway knows, keyed by `type:` name.
+public struct FilterRegistry: Sendable {
+    private var types: [String: any FilterConfiguration.Type] = [:]
+
+    /// An empty registry.
+    public init() {}
+
+    /// Registers a filter type; a later registration under the same name replaces it.
+    public mutating func register(_ type: any FilterConfiguration.Type) {
+        self.types[type.typeName] = type
+    }
+
+    /// The configuration type registered under `name`.
+    public func configurationType(named name: String) -> (any FilterConfiguration.Type)? {
+        self.types[name]
+    }
+
+    /// Every registered type name, sorted.
+    public var typeNames: [String] { self.types.keys.sorted() }
+}
+
+/// A validation problem found in a configuration value: thrown by `init(from:)` or
+/// `makeFilter` and reported by the config loader with file, line and column.
+public struct ConfigIssue: Error, Sendable, Equatable {
+    /// What is wrong.
+    public var message: String
+    /// The key (inside the value being decoded) the problem is about, if any; the loader
+    /// uses it to point at the right line.
+    public var key: String?
+    /// How to fix it.
+    public var hint: String?
+
+    /// Creates an issue.
+    public init(_ message: String, key: String? = nil, hint: String? = nil) {
+        self.message = message
+        self.key = key
+        self.hint = hint
+    }
+}

@@ -1,0 +1,102 @@
+import PorticoHTTP
+
+/// Finds the route for a request.
+///
+/// TEMPORARY linear implementation: replaced by the indexed table (host index + path trie).
+public final class RouteTable: Sendable {
+    /// The compiled matchers, by route index.
+    public let matchers: [CompiledRouteMatcher]
+
+    /// Builds a table; throws ``ConfigIssue`` for a malformed path pattern.
+    public init(routes: [RouteSpec]) throws {
+        self.matchers = try routes.enumerated().map { try CompiledRouteMatcher(spec: $1, index: $0) }
+    }
+
+    /// The route for a request.
+    public func lookup(_ query: RouteQuery) -> RouteLookup {
+        self.explain(query).result
+    }
+
+    /// Every route's verdict for a request, and the result; slow, for `route-test` and the
+    /// admin API.
+    public func explain(_ query: RouteQuery) -> RouteExplanation {
+        var candidates: [RouteExplanation.Candidate] = []
+        var best: (rank: RouteRank, index: Int, parameters: PathParameters)?
+        var allowed = HTTPMethodSet()
+        for matcher in self.matchers {
+            let name = matcher.spec.name
+            guard let host = matcher.hostMatch(query.host) else {
+                candidates.append(.init(route: matcher.index, name: name, verdict: .hostMismatch))
+                continue
+            }
+            guard let parameters = matcher.pathMatch(query.path) else {
+                candidates.append(.init(route: matcher.index, name: name, verdict: .pathMismatch))
+                continue
+            }
+            if let failure = matcher.conditionFailure(query) {
+                switch failure {
+                case .method(let methods):
+                    allowed.formUnion(methods)
+                    candidates.append(.init(route: matcher.index, name: name, verdict: .methodMismatch(methods)))
+                case .header(let header):
+                    candidates.append(.init(route: matcher.index, name: name, verdict: .headerMismatch(header)))
+                case .query(let parameter):
+                    candidates.append(.init(route: matcher.index, name: name, verdict: .queryMismatch(parameter)))
+                }
+                continue
+            }
+            let rank = matcher.rank(hostClass: host.hostClass, specificity: host.specificity)
+            candidates.append(.init(route: matcher.index, name: name, verdict: .matched))
+            if best == nil || best!.rank < rank { best = (rank, matcher.index, parameters) }
+        }
+        let result: RouteLookup
+        if let best {
+            result = .matched(route: best.index, parameters: best.parameters)
+            let winner = self.matchers[best.index].spec.name
+            for index in candidates.indices where candidates[index].verdict == .matched && candidates[index].route != best.index {
+                candidates[index].verdict = .outranked(by: winner)
+            }
+        } else if !allowed.isEmpty {
+            result = .methodNotAllowed(allowed: allowed)
+        } else {
+            result = .notFound
+        }
+        return RouteExplanation(result: result, candidates: candidates)
+    }
+}
+
+/// Why each route did or did not match a request.
+public struct RouteExplanation: Sendable {
+    /// One route's verdict.
+    public struct Candidate: Sendable, Equatable {
+        /// The route's index.
+        public var route: Int
+        /// The route's name.
+        public var name: String
+        /// What happened.
+        public var verdict: Verdict
+    }
+
+    /// A route's verdict.
+    public enum Verdict: Sendable, Equatable {
+        /// This route handles the request.
+        case matched
+        /// No host pattern matches.
+        case hostMismatch
+        /// The path does not match.
+        case pathMismatch
+        /// Host and path match but the method is not one of these.
+        case methodMismatch(HTTPMethodSet)
+        /// The named header is missing or has another value.
+        case headerMismatch(String)
+        /// The named query parameter is missing or has another value.
+        case queryMismatch(String)
+        /// Matches, but the named route takes precedence.
+        case outranked(by: String)
+    }
+
+    /// The lookup result.
+    public var result: RouteLookup
+    /// Every route's verdict, in config order.
+    public var candidates: [Candidate]
+}

@@ -1,0 +1,4 @@
+import NIOPosix
+import NIOHTTP1
+import NIOExtras
+import Atomics
