@@ -28,7 +28,9 @@ public struct ClientInfo: Sendable {
 }
 
 /// Per-request state shared by the phases and the filters of one request.
-public struct RequestContext: Sendable {
+///
+/// Lives on the connection's event loop for the request's lifetime; never shared.
+public struct RequestContext {
     /// The request as received (filters may edit it in `onRequest`; routing already ran).
     public var request: RequestHead
     /// The matched route.
@@ -46,9 +48,17 @@ public struct RequestContext: Sendable {
     public var values: [String: String]
     /// When the request head arrived.
     public let startedAt: NIODeadline
+    private let services: any LoopServices
 
     /// Creates a context.
-    public init(request: RequestHead, route: Route, parameters: PathParameters, client: ClientInfo, startedAt: NIODeadline) {
+    public init(
+        request: RequestHead,
+        route: Route,
+        parameters: PathParameters,
+        client: ClientInfo,
+        startedAt: NIODeadline,
+        services: any LoopServices
+    ) {
         self.request = request
         self.route = route
         self.parameters = parameters
@@ -57,5 +67,12 @@ public struct RequestContext: Sendable {
         self.consumer = nil
         self.values = [:]
         self.startedAt = startedAt
+        self.services = services
+    }
+
+    /// A new random request id (UUID text) from the event loop's generator: cheaper than
+    /// the system's random source, which costs a syscall per call.
+    public func makeRequestID() -> String {
+        self.services.makeRequestID()
     }
 }

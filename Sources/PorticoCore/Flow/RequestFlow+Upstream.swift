@@ -1,0 +1,222 @@
+import NIOCore
+import PorticoHTTP
+
+extension RequestFlow {
+    /// Phase 5: the upstream connection is ready (`reused`: it came from the pool).
+    public mutating func upstreamConnected(reused: Bool, now: NIODeadline) -> FlowAction {
+        guard self.phase == .connecting, let head = self.upstreamRequest else {
+            // The request was answered while connecting (413, timeout); the connection
+            // is unused and clean.
+            return .none
+        }
+        self.usedPooledConnection = reused
+        self.phase = .awaitingResponse
+        self.record.upstreamSentAt = now
+        let body = self.pending
+        self.pending = []
+        return .sendRequest(head: head, body: body, end: self.requestComplete)
+    }
+
+    /// Phase 5–6: a response head arrived from the upstream.
+    public mutating func upstreamResponseHead(_ received: ResponseHead, now: NIODeadline) -> FlowAction {
+        guard self.phase == .awaitingResponse, let context = self.context else { return .none }
+        if (100..<200).contains(received.status) {
+            if received.status == 101 {
+                guard self.isUpgrade else {
+                    return self.upstreamFailed(.invalidResponse("unsolicited 101 response"), now: now)
+                }
+                self.phase = .tunnel
+                self.record.status = 101
+                self.record.upstreamRespondedAt = now
+                self.responseHeadSent = true
+                var head = received
+                let upgrade = head.headers["upgrade"]
+                HopByHop.strip(&head.headers)
+                head.headers.add(name: "connection", value: "upgrade")
+                if let upgrade { head.headers.add(name: "upgrade", value: upgrade) }
+                head.version = .http1_1
+                self.runResponseFilters(&head)
+                return .upgrade(head)
+            }
+            // Portico answers `Expect: 100-continue` itself, so the upstream's 100 is dropped;
+            // other interim responses (103 Early Hints) are relayed.
+            if received.status == 100 { return .none }
+            var head = received
+            HopByHop.strip(&head.headers)
+            head.version = context.request.version
+            return .sendInformational(head)
+        }
+        self.record.upstreamRespondedAt = now
+        self.record.status = received.status
+        self.phase = .streamingResponse
+        self.responseHeadSent = true
+        var head = received
+        self.upstreamReusable = Self.isReusable(head)
+        if self.isUpgrade {
+            // The client's decoder stopped parsing after the upgrade request; the connection
+            // cannot carry another request.
+            self.keepAlive = false
+            self.upstreamReusable = false
+        }
+        HopByHop.strip(&head.headers)
+        Self.appendVia(&head.headers, version: received.version)
+        let method = context.request.method
+        head.version = context.request.version.minor == 0 ? .http1_0 : .http1_1
+        if !head.isBodiless(forRequestMethod: method) && !head.headers.contains("content-length") {
+            if context.request.version.minor >= 1 {
+                head.headers.add(name: "transfer-encoding", value: "chunked")
+            } else {
+                // An HTTP/1.0 client has no chunked coding: the body ends when we close.
+                self.keepAlive = false
+            }
+        }
+        self.addDebugHeader(&head)
+        self.runResponseFilters(&head)
+        if !self.keepAlive {
+            head.headers.set(name: "connection", value: "close")
+        } else if context.request.version.minor == 0 {
+            head.headers.set(name: "connection", value: "keep-alive")
+        }
+        return .sendResponseHead(head)
+    }
+
+    /// A response body part arrived.
+    public mutating func upstreamResponseBody(_ buffer: ByteBuffer) -> FlowAction {
+        guard self.phase == .streamingResponse else { return .none }
+        self.record.responseBodyBytes += buffer.readableBytes
+        return .forwardResponseBody(buffer)
+    }
+
+    /// The response ended.
+    public mutating func upstreamResponseEnd(now: NIODeadline) -> FlowAction {
+        guard self.phase == .streamingResponse else { return .none }
+        self.finishUpstreamExchange()
+        let disposition: UpstreamDisposition = self.upstreamReusable && self.requestComplete ? .release : .close
+        if self.requestComplete {
+            self.phase = .finished
+        } else {
+            // The upstream answered before the client finished sending; the rest of the
+            // body is read and dropped so the client connection stays usable.
+            self.phase = .drainingRequest
+        }
+        return .finishResponse(upstream: disposition, requestComplete: self.requestComplete)
+    }
+
+    /// Phase 6: the upstream attempt failed. Replays the request on a fresh connection when
+    /// it provably never reached the upstream (connect failure, or a pooled connection that
+    /// closed before any response byte) and its body is still at hand; answers 502/503/504
+    /// otherwise, or aborts if the response already started.
+    public mutating func upstreamFailed(_ failure: UpstreamFailure, now: NIODeadline) -> FlowAction {
+        switch self.phase {
+        case .connecting, .awaitingResponse:
+            break
+        case .streamingResponse, .tunnel:
+            self.record.upstreamError = failure
+            return self.abortExchange()
+        case .idle, .filtering, .drainingRequest, .finished:
+            return .none
+        }
+        self.record.upstreamError = failure
+        let neverReached: Bool
+        switch failure {
+        case .connectFailed, .poolExhausted: neverReached = true
+        case .closed: neverReached = self.phase == .awaitingResponse && self.usedPooledConnection
+        case .invalidResponse, .responseHeaderTimeout: neverReached = false
+        }
+        if neverReached, failure == .closed, self.retained != nil, self.record.retries < 1, var plan = self.plan {
+            // A stale keep-alive connection: the request is replayed once on a new one.
+            self.record.retries += 1
+            plan.fresh = true
+            self.plan = plan
+            self.pending = self.retained ?? []
+            self.phase = .connecting
+            self.usedPooledConnection = false
+            return .connect(plan, sendContinue: false)
+        }
+        let upstreamName = self.plan?.upstream.name ?? "?"
+        let target = self.plan?.target.authority ?? "?"
+        let error: GatewayError
+        switch failure {
+        case .connectFailed(let reason):
+            error = GatewayError(.badGateway, "cannot connect to upstream '\(upstreamName)' (\(target)): \(reason)", source: .upstream, neverReachedUpstream: true)
+        case .poolExhausted:
+            error = GatewayError(.serviceUnavailable, "upstream '\(upstreamName)' connection limit reached", source: .upstream, neverReachedUpstream: true)
+        case .closed:
+            error = GatewayError(.badGateway, "upstream '\(upstreamName)' (\(target)) closed the connection", source: .upstream)
+        case .invalidResponse(let reason):
+            error = GatewayError(.badGateway, "invalid response from upstream '\(upstreamName)': \(reason)", source: .upstream)
+        case .responseHeaderTimeout:
+            error = GatewayError(.gatewayTimeout, "upstream '\(upstreamName)' did not respond in time", source: .upstream)
+        }
+        let hadConnection = self.phase == .awaitingResponse
+        self.finishUpstreamExchange()
+        return self.respond(error: error, upstream: hadConnection ? .close : .none)
+    }
+
+    /// The request's total timeout expired.
+    public mutating func requestTimedOut(now: NIODeadline) -> FlowAction {
+        switch self.phase {
+        case .idle, .filtering, .connecting, .awaitingResponse:
+            let hadConnection = self.phase == .awaitingResponse
+            self.finishUpstreamExchange()
+            return self.respond(
+                error: GatewayError(.gatewayTimeout, "request timed out", source: .upstream),
+                upstream: hadConnection ? .close : .none
+            )
+        case .streamingResponse:
+            return self.abortExchange()
+        case .drainingRequest, .tunnel, .finished:
+            return .none
+        }
+    }
+
+    /// The client connection closed; whatever is in flight upstream must be dropped.
+    public mutating func downstreamClosed() {
+        self.finishUpstreamExchange()
+        self.keepAlive = false
+        self.phase = .finished
+    }
+
+    /// The end of a tunnel (upgrade) exchange.
+    public mutating func tunnelClosed() {
+        self.finishUpstreamExchange()
+        self.phase = .finished
+    }
+
+    mutating func abortExchange() -> FlowAction {
+        self.finishUpstreamExchange()
+        self.keepAlive = false
+        self.phase = .finished
+        return .abort(upstream: .close)
+    }
+
+    /// Tells the balancer the exchange ended (once).
+    mutating func finishUpstreamExchange() {
+        guard self.exchangeCounted, let plan = self.plan else { return }
+        self.exchangeCounted = false
+        self.services.exchangeFinished(upstream: plan.upstream, target: plan.targetIndex)
+    }
+
+    /// Whether the upstream may be reused after this response (RFC 9112 §9.3).
+    static func isReusable(_ head: ResponseHead) -> Bool {
+        if head.version.major == 1 && head.version.minor == 0 {
+            return head.headers.containsToken("keep-alive", in: "connection")
+        }
+        return !head.headers.containsToken("close", in: "connection")
+    }
+
+    func addDebugHeader(_ head: inout ResponseHead) {
+        if let name = self.snapshot.settings.debugRouteHeader, !self.record.routeName.isEmpty {
+            head.headers.set(name: name, value: self.record.routeName)
+        }
+    }
+
+    /// Phase 7: the response filters of every filter that saw the request, in reverse.
+    func runResponseFilters(_ head: inout ResponseHead) {
+        guard let context = self.context, self.filtersEntered > 0 else { return }
+        let filters = context.route.filters
+        for index in stride(from: self.filtersEntered - 1, through: 0, by: -1) {
+            filters[index].filter.onResponse(&head, context: context)
+        }
+    }
+}

@@ -1,0 +1,20 @@
+import NIOCore
+
+/// The deadlines of one client connection. One scheduled task serves them all and is
+/// re-armed only when it fires (or when a deadline moves earlier than it), so a request
+/// costs no timer allocation in the common case.
+struct ConnectionTimers {
+    /// Idle keep-alive or read-header deadline while no request is in progress.
+    var waitingForHead: NIODeadline?
+    /// When the first bytes of a head arrived (read-header timeout applies), if they did.
+    var headerStarted: NIODeadline?
+    /// Response-header deadline while waiting for the upstream's response head.
+    var responseHeader: NIODeadline?
+    /// Total request deadline.
+    var request: NIODeadline?
+
+    /// The earliest deadline, if any.
+    var earliest: NIODeadline? {
+        [self.waitingForHead, self.responseHeader, self.request].compactMap { $0 }.min()
+    }
+}

@@ -1,0 +1,122 @@
+import Logging
+import NIOCore
+import PorticoCore
+import PorticoHTTP
+import PorticoObservability
+
+/// Everything one event loop owns: its upstream pool, its balancers for the current
+/// snapshot, its counters and access-log buffer. Only its loop touches it, so nothing here
+/// is locked (ARCHITECTURE: thread-per-core, shared-nothing).
+final class LoopRuntime: LoopServices {
+    let eventLoop: any EventLoop
+    let store: SnapshotStore
+    let pool: UpstreamPool
+    let metrics = LoopMetrics()
+    let accessLogBuffer: AccessLogBuffer
+    let accessLogger: Logger
+    let logger: Logger
+    var dateCache = HTTPDateCache()
+    private var random = FastRandom()
+    private var snapshot: RuntimeSnapshot?
+    private var balancers: [any Balancer] = []
+    private var accessLogFormatter: AccessLogFormatter?
+    private var flushTask: RepeatedTask?
+
+    init(eventLoop: any EventLoop, store: SnapshotStore, logger: Logger, accessLogOutput: LineOutput) {
+        self.eventLoop = eventLoop
+        self.store = store
+        self.logger = logger
+        self.pool = UpstreamPool(eventLoop: eventLoop, logger: logger)
+        let buffer = AccessLogBuffer(output: accessLogOutput)
+        self.accessLogBuffer = buffer
+        self.accessLogger = Logger(label: "portico.access") { _ in AccessLogHandler(buffer: buffer) }
+    }
+
+    /// Starts the loop's periodic work (pool sweeping, access-log flushing).
+    func start() {
+        self.pool.start()
+        self.flushTask = self.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(250), delay: .milliseconds(250)) {
+            [buffer = self.accessLogBuffer] _ in
+            buffer.flush()
+        }
+    }
+
+    /// Stops periodic work and closes idle upstream connections.
+    func stop() {
+        self.flushTask?.cancel()
+        self.flushTask = nil
+        self.accessLogBuffer.flush()
+        self.pool.shutdown()
+    }
+
+    /// The current snapshot, adopting a newly installed one (fresh balancers, counters laid
+    /// out for its routes) the first time this loop sees it.
+    func currentSnapshot() -> RuntimeSnapshot {
+        let latest = self.store.current
+        if latest !== self.snapshot {
+            self.snapshot = latest
+            self.balancers = latest.upstreams.map { $0.makeBalancer() }
+            self.metrics.adopt(latest)
+            self.accessLogFormatter = latest.settings.accessLog
+                ? AccessLogFormatter(format: PorticoLogHandler.Format(rawValue: latest.settings.logFormat) ?? .text)
+                : nil
+        }
+        return latest
+    }
+
+    /// Logs and counts a finished request.
+    func requestFinished(_ record: RequestRecord, client: ClientInfo, now: NIODeadline) {
+        self.metrics.recordRequest(
+            routeIndex: record.routeIndex,
+            status: record.status,
+            duration: now - record.startedAt,
+            bytesIn: record.requestBodyBytes,
+            bytesOut: record.responseBodyBytes
+        )
+        if let error = record.upstreamError {
+            self.metrics.recordUpstreamError(upstream: record.upstreamName, kind: error.metricKind)
+        }
+        if let formatter = self.accessLogFormatter {
+            self.accessLogger.info("\(formatter.line(for: record, client: client, finishedAt: now))")
+        }
+    }
+
+    // MARK: LoopServices
+
+    private func balancer(for upstream: Upstream) -> (any Balancer)? {
+        guard let snapshot, upstream.index < self.balancers.count, snapshot.upstreams[upstream.index] === upstream else {
+            return nil
+        }
+        return self.balancers[upstream.index]
+    }
+
+    func pickTarget(for upstream: Upstream, request: BalancerRequest) -> Int? {
+        // A request still running on a replaced snapshot gets a one-off balancer.
+        (self.balancer(for: upstream) ?? upstream.makeBalancer()).pick(request)
+    }
+
+    func exchangeStarted(upstream: Upstream, target: Int) {
+        self.balancer(for: upstream)?.requestStarted(target: target)
+    }
+
+    func exchangeFinished(upstream: Upstream, target: Int) {
+        self.balancer(for: upstream)?.requestFinished(target: target)
+    }
+
+    func makeRequestID() -> String {
+        RequestIDFormat.uuid(self.random.next(), self.random.next())
+    }
+}
+
+extension UpstreamFailure {
+    /// The `kind` label of the upstream error counter.
+    var metricKind: String {
+        switch self {
+        case .connectFailed: "connect"
+        case .closed: "closed"
+        case .invalidResponse: "invalid_response"
+        case .responseHeaderTimeout: "timeout"
+        case .poolExhausted: "pool_exhausted"
+        }
+    }
+}

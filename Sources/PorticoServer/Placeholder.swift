@@ -1,4 +1,0 @@
-import NIOPosix
-import NIOHTTP1
-import NIOExtras
-import Atomics

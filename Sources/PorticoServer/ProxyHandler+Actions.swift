@@ -1,0 +1,216 @@
+import NIOCore
+import NIOHTTP1
+import PorticoCore
+import PorticoHTTP
+
+extension ProxyHandler {
+    /// Carries out what the flow decided.
+    func perform(_ action: FlowAction) {
+        switch action {
+        case .none:
+            break
+
+        case .respond(let response, let close, let upstream):
+            self.disposeUpstream(upstream)
+            self.timers.responseHeader = nil
+            if close { self.keepAlive = false }
+            self.writeLocal(response)
+            self.needsDownstreamFlush = true
+            self.completeIfFinished()
+
+        case .suspend(let future):
+            let generation = self.generation
+            future.hop(to: self.runtime.eventLoop).assumeIsolated().whenComplete { result in
+                guard self.generation == generation, self.flow != nil, !self.isClosed else { return }
+                var error: (any Error)?
+                if case .failure(let failure) = result { error = failure }
+                self.perform(self.flow!.filterResumed(error, now: .now()))
+                self.flushPending()
+            }
+
+        case .connect(let plan, let sendContinue):
+            if sendContinue {
+                self.context?.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
+                self.needsDownstreamFlush = true
+            }
+            self.connectUpstream(plan)
+
+        case .sendRequest(let head, let body, let end):
+            guard let upstream = self.upstream else { return }
+            upstream.write(.head(head.nio))
+            for part in body { upstream.write(.body(.byteBuffer(part))) }
+            if end { upstream.write(.end(nil)) }
+            upstream.flush()
+            if let plan = self.flow?.currentPlan {
+                self.timers.responseHeader = .now() + plan.upstream.timeouts.responseHeader
+                self.rescheduleTimer()
+            }
+            self.resumeReadIfPossible()
+
+        case .forwardRequestBody(let buffer):
+            self.upstream?.write(.body(.byteBuffer(buffer)))
+            self.needsUpstreamFlush = true
+
+        case .forwardRequestEnd:
+            self.upstream?.write(.end(nil))
+            self.needsUpstreamFlush = true
+
+        case .sendInformational(let head):
+            self.context?.write(self.wrapOutboundOut(.head(head.nio)), promise: nil)
+            self.needsDownstreamFlush = true
+
+        case .sendResponseHead(let head):
+            self.timers.responseHeader = nil
+            self.context?.write(self.wrapOutboundOut(.head(head.nio)), promise: nil)
+            self.needsDownstreamFlush = true
+
+        case .forwardResponseBody(let buffer):
+            self.context?.write(self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            self.needsDownstreamFlush = true
+
+        case .finishResponse(let upstream, let requestComplete):
+            self.context?.write(self.wrapOutboundOut(.end(nil)), promise: nil)
+            // Flushed now: the upstream read cycle that would flush it no longer reaches
+            // this handler once the connection is released.
+            self.needsDownstreamFlush = false
+            self.context?.flush()
+            self.disposeUpstream(upstream)
+            if requestComplete {
+                self.finishRequest()
+            } else {
+                // Keep reading: the rest of the request body is dropped.
+                self.resumeReadIfPossible()
+            }
+
+        case .requestComplete:
+            self.finishRequest()
+
+        case .upgrade(let head):
+            self.timers.responseHeader = nil
+            self.context?.write(self.wrapOutboundOut(.head(head.nio)), promise: nil)
+            self.context?.write(self.wrapOutboundOut(.end(nil)), promise: nil)
+            self.flushPending()
+            self.beginTunnel()
+
+        case .abort(let upstream):
+            self.disposeUpstream(upstream)
+            self.keepAlive = false
+            if let flow = self.flow {
+                self.runtime.requestFinished(flow.record, client: self.client, now: .now())
+                self.flow = nil
+            }
+            self.close()
+        }
+    }
+
+    /// After a local response: the exchange is over if the request was fully read.
+    private func completeIfFinished() {
+        guard let flow = self.flow else { return }
+        if flow.isComplete {
+            self.finishRequest()
+        } else if !self.keepAlive {
+            self.runtime.requestFinished(flow.record, client: self.client, now: .now())
+            self.flow = nil
+            self.close()
+        } else {
+            self.resumeReadIfPossible()
+        }
+    }
+
+    /// Gets a pooled or new connection for the plan.
+    private func connectUpstream(_ plan: UpstreamPlan) {
+        switch self.runtime.pool.acquire(plan) {
+        case .ready(let connection):
+            self.attach(connection)
+            self.perform(self.flow!.upstreamConnected(reused: true, now: .now()))
+        case .exhausted:
+            self.perform(self.flow!.upstreamFailed(.poolExhausted, now: .now()))
+        case .connecting(let future):
+            let generation = self.generation
+            future.whenComplete { result in
+                switch result {
+                case .success(let connection):
+                    guard self.generation == generation, self.flow != nil, !self.isClosed else {
+                        // The request is gone; the fresh connection is clean and can be pooled.
+                        self.runtime.pool.release(connection, reusable: true, settings: plan.upstream.pool)
+                        return
+                    }
+                    self.attach(connection)
+                    let action = self.flow!.upstreamConnected(reused: false, now: .now())
+                    if case .none = action {
+                        self.detachUpstream(reusable: true)
+                    }
+                    self.perform(action)
+                case .failure(let error):
+                    guard self.generation == generation, self.flow != nil, !self.isClosed else { return }
+                    self.perform(self.flow!.upstreamFailed(.connectFailed(Self.describe(error)), now: .now()))
+                }
+                self.flushPending()
+            }
+        }
+    }
+
+    private func attach(_ connection: UpstreamConnection) {
+        connection.owner = self
+        self.upstream = connection
+        connection.resumeRead()
+    }
+
+    /// Releases or closes the request's upstream connection as the flow decided.
+    func disposeUpstream(_ disposition: UpstreamDisposition) {
+        switch disposition {
+        case .none:
+            break
+        case .release:
+            self.detachUpstream(reusable: true)
+        case .close:
+            self.detachUpstream(reusable: false)
+        }
+    }
+
+    func detachUpstream(reusable: Bool) {
+        guard let connection = self.upstream else { return }
+        self.upstream = nil
+        if self.needsUpstreamFlush {
+            connection.flush()
+            self.needsUpstreamFlush = false
+        }
+        let settings = self.flow?.currentPlan?.upstream.pool ?? PoolSettings()
+        self.runtime.pool.release(connection, reusable: reusable, settings: settings)
+    }
+
+    /// Writes a complete gateway response.
+    func writeLocal(_ response: LocalResponse) {
+        guard let context else { return }
+        var head = response.head
+        var body = context.channel.allocator.buffer(capacity: response.body.utf8.count)
+        body.writeString(response.body)
+        head.headers.set(name: "content-length", value: String(body.readableBytes))
+        if !head.headers.contains("date") {
+            head.headers.add(name: "date", value: self.runtime.dateCache.current())
+        }
+        context.write(self.wrapOutboundOut(.head(head.nio)), promise: nil)
+        if body.readableBytes > 0 {
+            context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        }
+        context.write(self.wrapOutboundOut(.end(nil)), promise: nil)
+    }
+
+    /// Flushes whatever was written in this cycle, once per direction.
+    func flushPending() {
+        if self.needsUpstreamFlush {
+            self.needsUpstreamFlush = false
+            self.upstream?.flush()
+        }
+        if self.needsDownstreamFlush {
+            self.needsDownstreamFlush = false
+            self.context?.flush()
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let channelError = error as? ChannelError, case .connectTimeout = channelError { return "connect timeout" }
+        if let ioError = error as? IOError { return ioError.description }
+        return "\(error)"
+    }
+}
