@@ -132,14 +132,10 @@ public final class GatewayServer: Sendable {
             futures.append(promise.futureResult)
         }
         let all = EventLoopFuture.andAllComplete(futures, on: self.group.any())
+        // Whichever comes first: every connection closed (which cancels the deadline), or the deadline.
         let deadline = self.group.any().scheduleTask(in: timeout) {}
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await all.get() }
-            group.addTask { try? await deadline.futureResult.get() }
-            await group.next()
-            group.cancelAll()
-        }
-        deadline.cancel()
+        all.whenComplete { _ in deadline.cancel() }
+        try? await deadline.futureResult.get()
         for loop in self.loops {
             try? await loop.submit { self.runtimes.value(for: loop).stop() }.get()
         }

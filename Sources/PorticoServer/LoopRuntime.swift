@@ -34,6 +34,7 @@ final class LoopRuntime: LoopServices {
 
     /// Starts the loop's periodic work (pool sweeping, access-log flushing).
     func start() {
+        _ = self.currentSnapshot()
         self.pool.start()
         self.flushTask = self.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(250), delay: .milliseconds(250)) {
             [buffer = self.accessLogBuffer] _ in

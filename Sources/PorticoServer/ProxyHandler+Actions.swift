@@ -15,7 +15,6 @@ extension ProxyHandler {
             self.timers.responseHeader = nil
             if close { self.keepAlive = false }
             self.writeLocal(response)
-            self.needsDownstreamFlush = true
             self.completeIfFinished()
 
         case .suspend(let future):
@@ -89,8 +88,8 @@ extension ProxyHandler {
             self.timers.responseHeader = nil
             self.context?.write(self.wrapOutboundOut(.head(head.nio)), promise: nil)
             self.context?.write(self.wrapOutboundOut(.end(nil)), promise: nil)
-            self.flushPending()
-            self.beginTunnel()
+            self.context?.flush()
+            self.isUpgrading = true  // the tunnel starts when the upstream's 101 ends
 
         case .abort(let upstream):
             self.disposeUpstream(upstream)
@@ -194,6 +193,7 @@ extension ProxyHandler {
             context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         }
         context.write(self.wrapOutboundOut(.end(nil)), promise: nil)
+        self.needsDownstreamFlush = true
     }
 
     /// Flushes whatever was written in this cycle, once per direction.

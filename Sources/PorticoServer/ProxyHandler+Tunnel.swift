@@ -12,7 +12,6 @@ extension ProxyHandler {
             self.close()
             return
         }
-        self.isUpgrading = true
         self.runtime.requestFinished(flow.record, client: self.client, now: .now())
         self.runtime.metrics.upgrades += 1
         self.flow = nil

@@ -13,7 +13,12 @@ extension ProxyHandler {
         case .body(let buffer):
             self.perform(self.flow!.upstreamResponseBody(buffer))
         case .end:
-            self.perform(self.flow!.upstreamResponseEnd(now: .now()))
+            if self.isUpgrading {
+                // The 101 is complete; only now may the HTTP handlers leave (NIO-GUIDE §4).
+                self.beginTunnel()
+            } else {
+                self.perform(self.flow!.upstreamResponseEnd(now: .now()))
+            }
         }
     }
 

@@ -259,7 +259,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         default:
             gatewayError = GatewayError(.badRequest, "malformed request: \(error)")
         }
-        var response = gatewayError.response(requestID: self.runtime.makeRequestID())
+        let requestID = self.runtime.makeRequestID()
+        var response = gatewayError.response(requestID: requestID)
+        response.head.headers.set(name: "x-request-id", value: requestID)
         response.head.headers.set(name: "connection", value: "close")
         self.writeLocal(response)
         var record = RequestRecord()

@@ -13,11 +13,13 @@ public final class RawClient: Sendable {
         self.inbox = inbox
     }
 
-    /// Connects to 127.0.0.1:`port`.
-    public static func connect(port: Int, group: any EventLoopGroup) async throws -> RawClient {
+    /// Connects to 127.0.0.1:`port`. With `autoRead: false` nothing is read until
+    /// ``resumeReading()`` (a stalled client, for back-pressure tests).
+    public static func connect(port: Int, group: any EventLoopGroup, autoRead: Bool = true) async throws -> RawClient {
         let inbox = Inbox()
         let channel = try await ClientBootstrap(group: group)
             .channelOption(.allowRemoteHalfClosure, value: true)
+            .channelOption(.autoRead, value: autoRead)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(CollectingHandler(inbox: inbox))
@@ -47,6 +49,21 @@ public final class RawClient: Sendable {
         try? await self.channel.close()
     }
 
+    /// Starts reading (after `autoRead: false`).
+    public func resumeReading() async throws {
+        try await self.channel.setOption(.autoRead, value: true).get()
+        self.channel.read()
+    }
+
+    /// From now on, received bytes are only counted, not kept
+    /// (for large downloads).
+    public func countOnly() {
+        self.inbox.setCountOnly()
+    }
+
+    /// Bytes received in total (including counted-only bytes).
+    public var totalReceived: Int { self.inbox.total }
+
     /// Whether the peer closed the connection.
     public var isClosedByPeer: Bool { self.inbox.isClosed }
 
@@ -67,6 +84,18 @@ public final class RawClient: Sendable {
     /// Waits for the peer to close; true if it did within the timeout.
     public func waitForClose(timeout: Duration = .seconds(10)) async -> Bool {
         await self.waitUntil(timeout: timeout) { _, closed in closed }
+    }
+
+    /// Consumes exactly `count` received bytes (waiting for them).
+    public func consumeBytes(_ count: Int, timeout: Duration = .seconds(10)) async throws -> [UInt8] {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let bytes = try self.inbox.consume({ bytes, _ in bytes.count >= count ? (Array(bytes.prefix(count)), count) : nil }) {
+                return bytes
+            }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        throw TestClientError.timeout("wanted \(count) bytes, have \(self.inbox.bytes.count)")
     }
 
     /// Reads one complete response (for a request with `method`), consuming its bytes.
@@ -101,13 +130,28 @@ public enum TestClientError: Error, CustomStringConvertible {
 }
 
 final class Inbox: Sendable {
-    private let state = NIOLockedValueBox<(bytes: [UInt8], closed: Bool)>(([], false))
+    private struct State {
+        var bytes: [UInt8] = []
+        var closed = false
+        var countOnly = false
+        var total = 0
+    }
+
+    private let state = NIOLockedValueBox(State())
 
     var bytes: [UInt8] { self.state.withLockedValue { $0.bytes } }
     var isClosed: Bool { self.state.withLockedValue { $0.closed } }
+    var total: Int { self.state.withLockedValue { $0.total } }
 
     func append(_ buffer: ByteBuffer) {
-        self.state.withLockedValue { $0.bytes.append(contentsOf: buffer.readableBytesView) }
+        self.state.withLockedValue { state in
+            state.total += buffer.readableBytes
+            if !state.countOnly { state.bytes.append(contentsOf: buffer.readableBytesView) }
+        }
+    }
+
+    func setCountOnly() {
+        self.state.withLockedValue { $0.countOnly = true }
     }
 
     func markClosed() {

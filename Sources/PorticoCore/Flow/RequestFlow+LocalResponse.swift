@@ -9,8 +9,10 @@ extension RequestFlow {
             // No request_id filter ran: still tell the client the id its error is logged under.
             response.head.headers.add(name: "x-request-id", value: requestID)
         }
-        if error.kind == .badRequest || error.kind == .uriTooLong || error.kind == .headersTooLarge {
-            // The framing of what follows cannot be trusted.
+        if error.kind == .badRequest || error.kind == .uriTooLong || error.kind == .headersTooLarge
+            || error.kind == .payloadTooLarge
+        {
+            // The framing of what follows cannot be trusted, or the body is not worth reading.
             return self.respond(local: response, upstream: upstream, forceClose: true)
         }
         return self.respond(local: response, upstream: upstream, forceClose: forceClose)

@@ -46,6 +46,9 @@ extension RequestFlow {
             head.version = context.request.version
             return .sendInformational(head)
         }
+        if let problem = Self.framingProblem(received) {
+            return self.upstreamFailed(.invalidResponse(problem), now: now)
+        }
         self.record.upstreamRespondedAt = now
         self.record.status = received.status
         self.phase = .streamingResponse
@@ -195,6 +198,27 @@ extension RequestFlow {
         guard self.exchangeCounted, let plan = self.plan else { return }
         self.exchangeCounted = false
         self.services.exchangeFinished(upstream: plan.upstream, target: plan.targetIndex)
+    }
+
+    /// Why a response's framing is ambiguous (RFC 9112 §6.3), or nil: the same rules the
+    /// client side gets, so a confused upstream cannot desynchronise the client connection.
+    static func framingProblem(_ head: ResponseHead) -> String? {
+        let lengths = head.headers.values("content-length")
+        if head.headers.contains("transfer-encoding") && !lengths.isEmpty {
+            return "both Content-Length and Transfer-Encoding"
+        }
+        var declared: Substring?
+        for value in lengths {
+            for element in value.split(separator: ",", omittingEmptySubsequences: false) {
+                let trimmed = element.trimmingHTTPWhitespace()
+                guard !trimmed.isEmpty, trimmed.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+                    return "invalid Content-Length"
+                }
+                if let declared, declared != trimmed { return "conflicting Content-Length values" }
+                declared = trimmed
+            }
+        }
+        return nil
     }
 
     /// Whether the upstream may be reused after this response (RFC 9112 §9.3).

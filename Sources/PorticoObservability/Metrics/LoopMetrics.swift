@@ -53,7 +53,7 @@ public final class LoopMetrics: @unchecked Sendable {
     /// Counts a finished request (`routeIndex` -1: no route matched).
     public func recordRequest(routeIndex: Int, status: Int, duration: TimeAmount, bytesIn: Int, bytesOut: Int) {
         let slot = routeIndex + 1
-        guard slot >= 0, slot <= self.routeNames.count else { return }
+        guard slot >= 0, slot <= self.routeNames.count, !self.latencySums.isEmpty else { return }
         let statusClass = status >= 100 && status < 600 ? status / 100 : 0
         self.requests[slot * Self.statusClasses + statusClass] += 1
         let nanos = duration.nanoseconds
