@@ -107,7 +107,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "PorticoCoreTests", dependencies: ["PorticoCore", "PorticoHTTP"]),
+        .testTarget(
+            name: "PorticoCoreTests",
+            dependencies: ["PorticoCore", "PorticoHTTP", .product(name: "NIOEmbedded", package: "swift-nio")]
+        ),
         .testTarget(name: "PorticoConfigTests", dependencies: ["PorticoConfig", "PorticoCore"]),
         .testTarget(name: "PorticoFiltersTests", dependencies: ["PorticoFilters", "PorticoConfig", "PorticoCore"]),
         .testTarget(

@@ -1,0 +1,114 @@
+import NIOCore
+import NIOEmbedded
+import PorticoCore
+import PorticoHTTP
+
+/// Loop services with a fixed target choice and counters, for driving flows by hand.
+final class ScriptedServices: LoopServices {
+    var target: Int? = 0
+    var started: [Int] = []
+    var finished: [Int] = []
+    private var nextID = 0
+
+    func pickTarget(for upstream: Upstream, request: BalancerRequest) -> Int? { self.target }
+    func exchangeStarted(upstream: Upstream, target: Int) { self.started.append(target) }
+    func exchangeFinished(upstream: Upstream, target: Int) { self.finished.append(target) }
+    func makeRequestID() -> String {
+        self.nextID += 1
+        return "id-\(self.nextID)"
+    }
+}
+
+/// A filter that records the phases it saw and can be told what to decide.
+final class RecordingFilter: HTTPFilter, @unchecked Sendable {
+    let name: String
+    var decision: FilterDecision = .proceed
+    var log: [String] = []
+    private let shared: SharedLog
+
+    final class SharedLog: @unchecked Sendable {
+        var entries: [String] = []
+    }
+
+    init(_ name: String, log: SharedLog) {
+        self.name = name
+        self.shared = log
+    }
+
+    func onRequest(_ context: inout RequestContext) -> FilterDecision {
+        self.shared.entries.append("\(self.name).request")
+        let decision = self.decision
+        if case .suspend = decision { self.decision = .proceed }
+        return decision
+    }
+
+    func onUpstreamRequest(_ request: inout RequestHead, context: RequestContext) {
+        self.shared.entries.append("\(self.name).upstream")
+        request.headers.add(name: "x-filter", value: self.name)
+    }
+
+    func onResponse(_ response: inout ResponseHead, context: RequestContext) {
+        self.shared.entries.append("\(self.name).response")
+    }
+}
+
+enum FlowFixture {
+    static let target = UpstreamTarget(
+        url: "http://127.0.0.1:3001",
+        host: "127.0.0.1",
+        port: 3001,
+        address: try! SocketAddress(ipAddress: "127.0.0.1", port: 3001)
+    )
+    static let upstream = Upstream(name: "users", index: 0, targets: [target])
+
+    static func snapshot(
+        routes: [(RouteSpec, RouteAction, [NamedFilter])] = [(RouteSpec(name: "all"), .proxy(upstream: 0), [])],
+        listener: ListenerSettings = ListenerSettings(name: "l", host: "127.0.0.1", port: 0),
+        timeout: TimeAmount? = nil
+    ) throws -> RuntimeSnapshot {
+        let table = try RouteTable(routes: routes.map(\.0))
+        let compiled = routes.enumerated().map { index, entry in
+            Route(name: entry.0.name, index: index, action: entry.1, filters: entry.2, timeout: timeout)
+        }
+        return RuntimeSnapshot(
+            version: 1,
+            routeTable: table,
+            routes: compiled,
+            upstreams: [upstream],
+            listeners: [listener],
+            settings: GatewaySettings()
+        )
+    }
+
+    static func flow(_ snapshot: RuntimeSnapshot, services: ScriptedServices = ScriptedServices()) -> RequestFlow {
+        RequestFlow(
+            snapshot: snapshot,
+            listener: snapshot.listeners[0],
+            client: ClientInfo(ip: "192.0.2.10", port: 5000),
+            services: services
+        )
+    }
+
+    static func get(_ target: String = "/users/1", headers: HeaderList = ["Host": "api.example.com"], method: HTTPMethod = .GET) -> RequestHead {
+        RequestHead(method: method, target: target, headers: headers)
+    }
+
+    static let now = NIODeadline.uptimeNanoseconds(5_000_000_000)
+}
+
+extension FlowAction {
+    var connectPlan: UpstreamPlan? {
+        if case .connect(let plan, _) = self { return plan }
+        return nil
+    }
+
+    var localResponse: LocalResponse? {
+        if case .respond(let response, _, _) = self { return response }
+        return nil
+    }
+
+    var sentHead: RequestHead? {
+        if case .sendRequest(let head, _, _) = self { return head }
+        return nil
+    }
+}
