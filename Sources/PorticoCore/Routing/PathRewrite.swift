@@ -2,7 +2,16 @@ import PorticoHTTP
 
 /// How the upstream path is derived from the request path, applied in this order:
 /// strip the prefix, then the regex or template rewrite, then add the prefix. The query
-/// string is kept as it was.
+/// string is not part of the path and is kept as it was by the caller.
+///
+/// - `strip_prefix: /api` turns `/api/users` into `/users` and `/api` into `/`; it acts only
+///   on a segment boundary, so `/apiary` is left alone.
+/// - a regex rewrite replaces the first match in the (stripped) path; `$1`/`${1}` insert a
+///   numbered group, `${name}` a named group, `{name}` a path parameter of the route.
+/// - a template rewrite builds the whole path from path parameters: `/v2/users/{id}`.
+/// - `add_prefix: /v2` turns `/users` into `/v2/users` and `/` into `/v2`.
+///
+/// The result always starts with `/`.
 public struct PathRewrite: Sendable {
     /// A literal prefix removed on a segment boundary (`/api` turns `/api/users` into `/users`).
     public let stripPrefix: String?
@@ -22,9 +31,13 @@ public struct PathRewrite: Sendable {
 
     /// A part of a replacement string.
     public enum Piece: Sendable, Equatable {
+        /// Text copied as is.
         case literal(String)
+        /// `$1` or `${1}`: a numbered regex group (`$0` is the whole match).
         case group(Int)
+        /// `${name}`: a named regex group.
         case namedGroup(String)
+        /// `{name}`: a path parameter captured by the route's matcher.
         case parameter(String)
     }
 
@@ -35,16 +48,31 @@ public struct PathRewrite: Sendable {
         self.addPrefix = nil
     }
 
-    /// A rewrite; throws ``ConfigIssue`` for a bad regex or replacement.
-    public init(stripPrefix: String? = nil, regex: String? = nil, replacement: String? = nil, template: String? = nil, addPrefix: String? = nil) throws {
+    /// A rewrite; throws ``ConfigIssue`` for a bad regex or replacement, or for giving both a
+    /// regex and a template, or a replacement without a regex.
+    ///
+    /// Trailing slashes of the prefixes are dropped (`/api/` is the prefix `/api`).
+    public init(
+        stripPrefix: String? = nil,
+        regex: String? = nil,
+        replacement: String? = nil,
+        template: String? = nil,
+        addPrefix: String? = nil
+    ) throws {
         if let stripPrefix, !stripPrefix.hasPrefix("/") {
             throw ConfigIssue("strip_prefix must start with '/'", key: "strip_prefix", hint: "e.g. strip_prefix: /api")
         }
         if let addPrefix, !addPrefix.hasPrefix("/") {
             throw ConfigIssue("add_prefix must start with '/'", key: "add_prefix", hint: "e.g. add_prefix: /v2")
         }
-        self.stripPrefix = stripPrefix.map { $0.count > 1 && $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
-        self.addPrefix = addPrefix.map { $0.count > 1 && $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        if regex != nil && template != nil {
+            throw ConfigIssue("rewrite takes either a regex or a path template, not both", key: "rewrite")
+        }
+        if regex == nil && replacement != nil {
+            throw ConfigIssue("rewrite.replacement needs a regex", key: "rewrite", hint: "add regex: ^/old/(.*)$")
+        }
+        self.stripPrefix = stripPrefix.map(Self.trimmingTrailingSlashes)
+        self.addPrefix = addPrefix.map(Self.trimmingTrailingSlashes)
         if let regex {
             guard let replacement else {
                 throw ConfigIssue("rewrite.regex needs a replacement", key: "rewrite", hint: "add replacement: /new/$1")
@@ -66,6 +94,13 @@ public struct PathRewrite: Sendable {
         }
     }
 
+    /// `/api//` → `/api`; `/` and `//` → `/`.
+    private static func trimmingTrailingSlashes(_ prefix: String) -> String {
+        var bytes = prefix.utf8[...]
+        while bytes.count > 1, bytes.last == UInt8(ascii: "/") { bytes = bytes.dropLast() }
+        return String(Substring(bytes))
+    }
+
     /// Whether the rewrite changes nothing.
     public var isIdentity: Bool { self.stripPrefix == nil && self.replacement == nil && self.addPrefix == nil }
 
@@ -79,15 +114,16 @@ public struct PathRewrite: Sendable {
         }
     }
 
-    /// The upstream path for a request path.
+    /// The upstream path for a request path; `parameters` are the route's captures.
     public func apply(to path: Substring, parameters: PathParameters) -> String {
         var result = String(path)
-        if let stripPrefix, stripPrefix != "/", path.hasPrefix(stripPrefix) {
-            let rest = path.dropFirst(stripPrefix.count)
+        // Bytes, not Characters: a prefix must never match canonically-equivalent other bytes.
+        if let stripPrefix, stripPrefix != "/", path.utf8.starts(with: stripPrefix.utf8) {
+            let rest = path.utf8.dropFirst(stripPrefix.utf8.count)
             if rest.isEmpty {
                 result = "/"
-            } else if rest.first == "/" {
-                result = String(rest)
+            } else if rest.first == UInt8(ascii: "/") {
+                result = String(Substring(rest))
             }
         }
         switch self.replacement {
@@ -98,7 +134,9 @@ public struct PathRewrite: Sendable {
                     switch piece {
                     case .literal(let text): replaced += text
                     case .group(let index):
-                        if index < match.output.count, let value = match.output[index].substring { replaced += value }
+                        if index >= 0, index < match.output.count, let value = match.output[index].substring {
+                            replaced += value
+                        }
                     case .namedGroup(let name):
                         if let value = match.output[name]?.substring { replaced += value }
                     case .parameter(let name):
@@ -152,8 +190,17 @@ public struct PathRewrite: Sendable {
                         throw ConfigIssue("unclosed ${ in replacement '\(text)'", key: "rewrite")
                     }
                     let name = String(text[text.index(after: next)..<close])
+                    guard !name.isEmpty else { throw ConfigIssue("empty ${} in replacement '\(text)'", key: "rewrite") }
                     flush()
-                    if let number = Int(name) { pieces.append(.group(number)) } else { pieces.append(.namedGroup(name)) }
+                    // `${-1}` would otherwise become a negative group index.
+                    if name.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+                        guard let number = Int(name) else {
+                            throw ConfigIssue("group number '\(name)' is too large in '\(text)'", key: "rewrite")
+                        }
+                        pieces.append(.group(number))
+                    } else {
+                        pieces.append(.namedGroup(name))
+                    }
                     index = text.index(after: close)
                     continue
                 }

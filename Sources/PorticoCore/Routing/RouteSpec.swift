@@ -62,20 +62,24 @@ public enum HostPattern: Hashable, Sendable {
     private static func isValidHostText(_ text: String) -> Bool {
         !text.isEmpty
             && text.utf8.allSatisfy {
-                ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))
+                ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z"))
+                    || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))
                     || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_")
             }
     }
 }
 
-/// How a route matches the (normalised) request path.
+/// How a route matches the (normalised) request path. Literal text is compared byte for
+/// byte after being put in the form `PathNormalizer` gives requests (see ``PathTemplate``).
 public enum PathMatcher: Sendable, Hashable {
     /// A path template matched segment by segment: literal segments, `{name}` parameters
-    /// (one whole segment), `*` (any one segment) and a trailing `**` (zero or more segments).
-    /// A template without variables is an exact path.
+    /// (one whole non-empty segment), `*` (any one non-empty segment) and a trailing `**`
+    /// (zero or more segments: `/static/**` matches `/static` too). A template without
+    /// variables is an exact path, and its trailing slash counts: `/users` ≠ `/users/`.
     case template(String)
     /// A literal prefix matched on segment boundaries: `/api/users` matches `/api/users`,
-    /// `/api/users/` and `/api/users/7`, not `/api/usersx`.
+    /// `/api/users/` and `/api/users/7`, not `/api/usersx`; a trailing slash in the prefix
+    /// is ignored, and `/` matches every path.
     case prefix(String)
     /// A regular expression over the whole path (searched, so anchor it with `^`/`$`);
     /// the last resort in precedence. Named groups become path parameters.
@@ -132,6 +136,11 @@ public struct PathParameters: Sendable, Equatable {
         self.pairs.append((name, value))
     }
 
+    /// Makes room for `count` captures, so that capturing allocates once.
+    public mutating func reserveCapacity(_ count: Int) {
+        self.pairs.reserveCapacity(count)
+    }
+
     /// The value captured under `name`.
     public subscript(name: String) -> Substring? {
         self.pairs.first { $0.name == name }?.value
@@ -140,8 +149,10 @@ public struct PathParameters: Sendable, Equatable {
     /// Whether nothing was captured.
     public var isEmpty: Bool { self.pairs.isEmpty }
 
+    /// Equal when both hold the same names and values in the same order.
     public static func == (lhs: PathParameters, rhs: PathParameters) -> Bool {
-        lhs.pairs.count == rhs.pairs.count && zip(lhs.pairs, rhs.pairs).allSatisfy { $0.name == $1.name && $0.value == $1.value }
+        lhs.pairs.count == rhs.pairs.count
+            && zip(lhs.pairs, rhs.pairs).allSatisfy { $0.name == $1.name && $0.value == $1.value }
     }
 }
 
