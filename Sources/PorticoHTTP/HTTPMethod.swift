@@ -98,6 +98,15 @@ public struct HTTPMethodSet: Hashable, Sendable {
     /// Whether the set is empty.
     public var isEmpty: Bool { self.mask == 0 && self.others.isEmpty }
 
+    public static func == (lhs: HTTPMethodSet, rhs: HTTPMethodSet) -> Bool {
+        lhs.mask == rhs.mask && Set(lhs.others) == Set(rhs.others)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(self.mask)
+        hasher.combine(Set(self.others))
+    }
+
     /// The methods in a stable order (standard ones first, as in RFC 9110), for `Allow` headers.
     public var methods: [HTTPMethod] {
         let standard: [HTTPMethod] = [.GET, .HEAD, .POST, .PUT, .DELETE, .CONNECT, .OPTIONS, .TRACE, .PATCH]

@@ -136,6 +136,8 @@ public final class GatewayServer: Sendable {
         let deadline = self.group.any().scheduleTask(in: timeout) {}
         all.whenComplete { _ in deadline.cancel() }
         try? await deadline.futureResult.get()
+        // Quiescing helpers fail a promise on deinit, so they must go while the loops still run.
+        self.state.withLockedValue { $0.channels.removeAll() }
         for loop in self.loops {
             try? await loop.submit { self.runtimes.value(for: loop).stop() }.get()
         }

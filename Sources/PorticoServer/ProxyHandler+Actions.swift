@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOHTTP1
 import PorticoCore
@@ -210,7 +213,9 @@ extension ProxyHandler {
 
     static func describe(_ error: any Error) -> String {
         if let channelError = error as? ChannelError, case .connectTimeout = channelError { return "connect timeout" }
-        if let ioError = error as? IOError { return ioError.description }
+        if let ioError = error as? IOError, let reason = strerror(ioError.errnoCode) {
+            return String(cString: reason).lowercased()
+        }
         return "\(error)"
     }
 }

@@ -22,6 +22,7 @@ extension RequestFlow {
     mutating func respond(local: LocalResponse, upstream: UpstreamDisposition = .none, forceClose: Bool = false) -> FlowAction {
         var response = local
         self.record.status = response.head.status
+        self.record.responseBodyBytes = response.body.utf8.count
         self.record.local = true
         self.responseHeadSent = true
         response.head.version = self.context?.request.version ?? .http1_1

@@ -47,6 +47,18 @@ public final class RuntimeSnapshot: Sendable {
         )
     }
 
+    /// The same snapshot with other process-wide settings (command-line overrides).
+    public func withSettings(_ settings: GatewaySettings) -> RuntimeSnapshot {
+        RuntimeSnapshot(
+            version: self.version,
+            routeTable: self.routeTable,
+            routes: self.routes,
+            upstreams: self.upstreams,
+            listeners: self.listeners,
+            settings: settings
+        )
+    }
+
     /// The upstream with this name.
     public func upstream(named name: String) -> Upstream? {
         self.upstreams.first { $0.name == name }
