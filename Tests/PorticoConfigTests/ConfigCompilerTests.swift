@@ -1,0 +1,345 @@
+import NIOCore
+import PorticoCore
+import PorticoHTTP
+import Testing
+
+@testable import PorticoConfig
+
+@Suite("Validation and compilation")
+struct ConfigCompilerTests {
+    @Test("dangling references to upstreams and filters are all reported, with suggestions")
+    func danglingReferences() {
+        let errors = Fixtures.errors(
+            Fixtures.listener + """
+                upstreams:
+                  users: { targets: [{ url: http://10.0.0.1 }] }
+                filters:
+                  request-id: { type: request_id, header: X-Request-ID }
+                routes:
+                  - name: a
+                    upstream: user
+                    filters: [request-id, reqest-id]
+                  - name: b
+                    upstream: orders
+                    filters: [cors]
+                """
+        )
+        #expect(
+            errors.map(\.message) == [
+                "unknown upstream 'user' (did you mean 'users'?)",
+                "unknown filter 'reqest-id' (did you mean 'request-id'?)",
+                "unknown upstream 'orders'",
+                "unknown filter 'cors'",
+            ]
+        )
+        #expect(errors.map(\.position) == ["10:15", "11:27", "13:15", "14:15"])
+        #expect(
+            errors.map(\.path) == [
+                "routes[0].upstream", "routes[0].filters[1]", "routes[1].upstream", "routes[1].filters[0]",
+            ]
+        )
+        #expect(errors[2].hint == "defined upstreams: users")
+    }
+
+    @Test("duplicate names, with where the first one is")
+    func duplicateNames() {
+        let errors = Fixtures.errors(
+            """
+            listeners:
+              - { name: public, address: 127.0.0.1:8080 }
+              - { name: public, address: 127.0.0.1:8081 }
+            routes:
+              - { name: r, respond: {} }
+              - { name: r, respond: {} }
+            """
+        )
+        #expect(errors.map(\.message) == ["duplicate listener name 'public'", "duplicate route name 'r'"])
+        #expect(errors.map(\.position) == ["3:13", "6:13"])
+        #expect(errors.map(\.hint) == ["first used at line 2", "first used at line 5"])
+    }
+
+    @Test("conflicting listener addresses and an admin address on a listener's port")
+    func addressConflicts() {
+        let errors = Fixtures.errors(
+            """
+            listeners:
+              - { name: a, address: "0.0.0.0:8080" }
+              - { name: b, address: "127.0.0.1:8080" }
+              - { name: c, address: "127.0.0.1:9901" }
+              - { name: d, address: "127.0.0.1:0" }
+              - { name: e, address: "127.0.0.1:0" }
+            """
+        )
+        #expect(
+            errors.map(\.message) == [
+                "address 127.0.0.1:8080 conflicts with listener 'a' (0.0.0.0:8080)",
+                "address 127.0.0.1:9901 conflicts with the admin API (127.0.0.1:9901 by default)",
+            ]
+        )
+        #expect(errors.map(\.path) == ["listeners[1].address", "listeners[2].address"])
+        #expect(errors.map(\.position) == ["3:25", "4:25"])
+
+        let written = Fixtures.errors(
+            """
+            listeners: [{ name: a, address: "0.0.0.0:9000" }]
+            admin: { address: "[::]:9000" }
+            """
+        )
+        #expect(written.map(\.message) == ["admin address [::]:9000 conflicts with listener 'a' (0.0.0.0:9000)"])
+        #expect(written.map(\.position) == ["2:19"])
+    }
+
+    @Test("features in the documented shape that are not implemented yet are refused, never ignored")
+    func notSupportedYet() {
+        let errors = Fixtures.errors(
+            """
+            listeners:
+              - name: public
+                address: 127.0.0.1:8080
+                protocols: [http1, h2c]
+                tls: { certificates: [{ cert: a.pem, key: a.key }] }
+            upstreams:
+              users:
+                targets: [{ url: "https://10.0.0.1" }]
+                balancer: p2c_ewma
+                hash_on: header:x-user-id
+                health_check: { type: http, path: /health }
+                passive: { consecutive_failures: 5 }
+                circuit_breaker: { failure_threshold: 5 }
+                retries: { attempts: 2 }
+                tls: { verify: true }
+                discovery: { registry: users }
+            """
+        )
+        #expect(
+            errors.map(\.message) == [
+                "`h2c` is not supported yet",
+                "TLS termination is not supported yet",
+                "https upstreams are not supported yet",
+                "`p2c_ewma` is not supported yet",
+                "`hash_on` is not supported yet",
+                "`health_check` is not supported yet",
+                "`passive` is not supported yet",
+                "`circuit_breaker` is not supported yet",
+                "`retries` is not supported yet",
+                "`tls` is not supported yet",
+                "`discovery` is not supported yet",
+            ]
+        )
+        #expect(
+            errors.map(\.position) == [
+                "4:24", "5:5", "8:22", "9:15", "10:14", "11:5", "12:5", "13:5", "14:5", "15:5", "16:5",
+            ]
+        )
+    }
+
+    @Test("unknown filter types list the registered ones")
+    func unknownFilterType() throws {
+        let error = try #require(Fixtures.error(Fixtures.listener + "filters:\n  c: { type: cros }"))
+        #expect(error.message == "unknown filter type 'cros' (did you mean 'cors'?)")
+        #expect(error.hint == "known types: cors, nested, plain, request_id")
+        #expect(error.position == "5:14")
+    }
+
+    @Test("a ConfigIssue from makeFilter is placed at its key in the filter's entry")
+    func makeFilterIssue() throws {
+        let error = try #require(
+            Fixtures.error(Fixtures.listener + "filters:\n  c:\n    type: cors\n    allowed_origins: [app.example.com]")
+        )
+        #expect(error.message == "origin 'app.example.com' must start with http:// or https://")
+        #expect(error.path == "filters.c.allowed_origins")
+        #expect(error.position == "7:5")
+    }
+
+    @Test("route patterns are checked by the route table, each route on its own")
+    func badPatterns() {
+        let errors = Fixtures.errors(
+            Fixtures.listener + """
+                routes:
+                  - { name: a, match: { path: "/files/{name}.txt" }, respond: {} }
+                  - { name: b, match: { path_prefix: api }, respond: {} }
+                  - { name: c, match: { path_regex: "([" }, respond: {} }
+                  - { name: d, match: { path: /a, path_prefix: /b }, respond: {} }
+                  - { name: e, match: { hosts: ["api.example.com:8080", "*.ok.test"] }, respond: {} }
+                  - { name: f, match: { methods: [get, "BAD METHOD"] }, respond: {} }
+                """
+        )
+        #expect(
+            errors.map(\.path) == [
+                "routes[0].match.path", "routes[1].match.path_prefix", "routes[2].match.path_regex",
+                "routes[3].match.path_prefix", "routes[4].match.hosts[0]", "routes[5].match.methods[0]",
+                "routes[5].match.methods[1]",
+            ]
+        )
+        #expect(errors.map(\.position) == ["5:31", "6:38", "7:37", "8:48", "9:33", "10:35", "10:40"])
+        #expect(
+            errors[3].message
+                == "give at most one of path, path_prefix and path_regex (this match has path and path_prefix)"
+        )
+        #expect(errors[5].message == "method 'get' must be uppercase")
+        #expect(
+            errors.allSatisfy { $0.hint != nil || $0.path.hasSuffix("path_regex") || $0.path.hasSuffix("path_prefix") }
+        )
+    }
+
+    @Test("actions: exactly one, and each one valid")
+    func actions() {
+        let errors = Fixtures.errors(
+            Fixtures.listener + """
+                upstreams: { u: { targets: [{ url: http://10.0.0.1 }] } }
+                routes:
+                  - { name: none }
+                  - { name: two, upstream: u, respond: {} }
+                  - { name: relative, redirect: { to: /new } }
+                  - { name: status, redirect: { to: "https://a.test", status: 200 } }
+                  - { name: body, respond: { status: 204, body: x } }
+                  - { name: header, respond: { headers: { Content-Length: "5" } } }
+                  - { name: pointless, respond: {}, timeout: 5s }
+                """
+        )
+        #expect(
+            errors.map(\.message) == [
+                "route 'none' has no action",
+                "a route takes exactly one of upstream, redirect and respond (this one has upstream and respond)",
+                "redirect target '/new' is not an absolute http(s) URL",
+                "redirect status must be 301, 302, 303, 307 or 308 (is 200)",
+                "a 204 response cannot have a body",
+                "header 'Content-Length' is set by the gateway",
+                "'timeout' only applies to routes with an upstream",
+            ]
+        )
+    }
+
+    @Test("rewrites: bad regex, and parameters the path does not capture")
+    func rewrites() {
+        let errors = Fixtures.errors(
+            Fixtures.listener + """
+                upstreams: { u: { targets: [{ url: http://10.0.0.1 }] } }
+                routes:
+                  - { name: a, upstream: u, rewrite: { regex: "(", replacement: /x } }
+                  - { name: b, upstream: u, match: { path: "/users/{id}" }, rewrite: { path: "/v2/{user}" } }
+                  - { name: c, upstream: u, match: { path_prefix: /users }, rewrite: { path: "/v2/{id}" } }
+                  - { name: d, upstream: u, strip_prefix: api }
+                  - { name: e, upstream: u, rewrite: { replacement: /x } }
+                """
+        )
+        #expect(
+            errors.map(\.path) == [
+                "routes[0].rewrite", "routes[1].rewrite", "routes[2].rewrite", "routes[3].strip_prefix",
+                "routes[4].rewrite",
+            ]
+        )
+        #expect(errors[1].message == "rewrite uses {user}, which the route's path does not capture")
+        #expect(errors[1].hint == "captured: {id}")
+    }
+
+    @Test("value ranges: weights, timeouts, limits, workers, websocket")
+    func ranges() {
+        let errors = Fixtures.errors(
+            """
+            listeners:
+              - { name: a, address: 127.0.0.1:8080, timeouts: { idle: 0s }, limits: { max_connections: 0 } }
+            runtime: { workers: 0, route_header: "bad header" }
+            upstreams:
+              u:
+                targets: [{ url: http://10.0.0.1, weight: 0 }, { url: http://10.0.0.1 }]
+                pool: { max_connections_per_target: 0 }
+            routes:
+              - { name: r, upstream: u, websocket: { idle_timeout: 0s, max_message_bytes: 0, protocols: ["a b"] } }
+            """
+        )
+        #expect(
+            errors.map(\.path) == [
+                "listeners[0].timeouts.idle", "listeners[0].limits.max_connections", "runtime.workers",
+                "runtime.route_header",
+                "upstreams.u.targets[0].weight", "upstreams.u.targets[1].url",
+                "upstreams.u.pool.max_connections_per_target",
+                "routes[0].websocket.idle_timeout", "routes[0].websocket.max_message_bytes",
+                "routes[0].websocket.protocols[0]",
+            ]
+        )
+        #expect(errors[5].message == "target 'http://10.0.0.1' is listed twice")
+    }
+
+    @Test("host names are resolved at compile time; unresolvable ones are errors")
+    func resolution() throws {
+        let snapshot = try Fixtures.load(
+            Fixtures.listener
+                + "upstreams: { u: { targets: [{ url: http://users.internal:3000 }, { url: http://orders.internal }] } }"
+        ).snapshot
+        #expect(
+            snapshot.upstreams[0].targets.map(\.address) == [
+                try SocketAddress(ipAddress: "10.0.0.7", port: 3000),
+                try SocketAddress(ipAddress: "10.0.0.8", port: 80),
+            ]
+        )
+        let error = try #require(
+            Fixtures.error(Fixtures.listener + "upstreams: { u: { targets: [{ url: http://nowhere.invalid }] } }")
+        )
+        #expect(error.message == "cannot resolve host 'nowhere.invalid': no such host")
+        #expect(error.hint == "check the name, or use an IP address")
+        #expect(error.position == "4:36")
+    }
+
+    @Test("at least one listener is required")
+    func noListeners() throws {
+        let error = try #require(Fixtures.error("routes: []"))
+        #expect(error.message == "at least one listener is required")
+        #expect(error.position == "1:1")
+    }
+
+    @Test("filters are built once and shared by the routes that use them, in route order")
+    func filtersSharedAndOrdered() throws {
+        let snapshot = try Fixtures.load(
+            Fixtures.listener + """
+                filters:
+                  rid: { type: request_id, header: X-Request-ID }
+                  cors: { type: cors, allowed_origins: ["https://a.test"] }
+                routes:
+                  - { name: a, respond: {}, filters: [cors, rid] }
+                  - { name: b, respond: {}, filters: [rid] }
+                """
+        ).snapshot
+        #expect(snapshot.routes[0].filters.map(\.name) == ["cors", "rid"])
+        #expect((snapshot.routes[0].filters[1].filter as? InertFilter)?.name == "rid")
+        #expect(snapshot.routes[1].filters.map(\.name) == ["rid"])
+    }
+
+    @Test("a configuration built in code compiles the same way, and is validated the same way")
+    func builtInCode() throws {
+        var config = GatewayConfig(
+            listeners: [ListenerConfig(name: "public", address: HostPort(host: "0.0.0.0", port: 8080))],
+            upstreams: ["users": UpstreamConfig(targets: [TargetConfig(url: "http://127.0.0.1:3001")])],
+            routes: [
+                RouteConfig(
+                    name: "users",
+                    match: RouteMatchConfig(pathPrefix: "/users"),
+                    upstream: "users",
+                    filters: ["rid", "cors"]
+                )
+            ],
+            filters: [
+                "rid": FilterConfig(RequestIDTestConfig(header: "X-Request-ID")),
+                "cors": FilterConfig(CORSTestConfig(allowedOrigins: ["https://a.test"])),
+            ]
+        )
+        let compiler = ConfigCompiler(registry: FilterRegistry(), resolveHost: Fixtures.resolver)
+        let snapshot = try compiler.compile(config)
+        #expect(snapshot.routes[0].filters.map(\.name) == ["rid", "cors"])
+        #expect(
+            snapshot.routeTable.lookup(ConfigLoaderTests.query(.GET, host: "x", path: "/users/1"))
+                == .matched(route: 0, parameters: PathParameters())
+        )
+
+        config.routes.append(RouteConfig(name: "broken", upstream: "nope"))
+        config.listeners[0].address.port = 70000
+        do {
+            _ = try compiler.compile(config)
+            Issue.record("expected errors")
+        } catch {
+            #expect(error.errors.map(\.path) == ["listeners[0].address", "routes[1].upstream"])
+            #expect(error.errors.allSatisfy { $0.file == "<code>" && $0.line == nil })
+            #expect(error.description.contains("<code>: error: routes[1].upstream: unknown upstream 'nope'"))
+        }
+    }
+}
