@@ -108,12 +108,10 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch event {
         case ChannelEvent.inputClosed:
             // The client half-closed: finish what is in flight, then close.
-            self.keepAlive = false
-            if self.flow == nil && self.queued.isEmpty { self.close() }
+            self.closeAfterCurrentExchange()
         case is ChannelShouldQuiesceEvent:
             // Graceful shutdown: idle connections close now, busy ones after their response.
-            self.keepAlive = false
-            if self.flow == nil && self.queued.isEmpty { self.close() }
+            self.closeAfterCurrentExchange()
         default:
             context.fireUserInboundEventTriggered(event)
         }
@@ -127,6 +125,15 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         } else {
             // I/O errors (reset, broken pipe): nothing can be sent any more.
             self.close()
+        }
+    }
+
+    private func closeAfterCurrentExchange() {
+        self.keepAlive = false
+        if self.flow == nil && self.queued.isEmpty {
+            self.close()
+        } else {
+            self.flow?.closeAfterResponse()
         }
     }
 

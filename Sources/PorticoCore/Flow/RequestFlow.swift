@@ -112,6 +112,12 @@ public struct RequestFlow {
         return nil
     }
 
+    /// The connection will close after this exchange (graceful shutdown, client half-close):
+    /// the response says so with `Connection: close` if its head is not sent yet.
+    public mutating func closeAfterResponse() {
+        self.keepAlive = false
+    }
+
     // MARK: - Request events
 
     /// Phase 1–4: the request head arrived.
