@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .library(name: "Portico", targets: ["Portico"]),
         .executable(name: "portico", targets: ["PorticoCLI"]),
+        .executable(name: "portico-example", targets: ["PorticoExample"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
@@ -110,6 +111,11 @@ let package = Package(
                 "Portico",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        .executableTarget(
+            name: "PorticoExample",
+            dependencies: ["Portico", .product(name: "Logging", package: "swift-log")],
+            path: "Examples/CustomFilter"
         ),
         .testTarget(
             name: "PorticoCoreTests",
