@@ -61,13 +61,17 @@ public final class Gateway: Service, AdminBackend, Sendable {
     }
 
     /// A gateway for an already compiled snapshot.
-    public init(snapshot: RuntimeSnapshot, logger: Logger = Logger(label: "portico"), accessLogOutput: LineOutput = .standardOutput) {
+    public init(
+        snapshot: RuntimeSnapshot, logger: Logger = Logger(label: "portico"),
+        accessLogOutput: LineOutput = .standardOutput
+    ) {
         let installed = snapshot.withVersion(1)
         self.store = SnapshotStore(installed)
         let workers = installed.settings.workers ?? System.coreCount
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(workers, 1))
         self.logger = logger
-        self.server = GatewayServer(group: self.group, store: self.store, logger: logger, accessLogOutput: accessLogOutput)
+        self.server = GatewayServer(
+            group: self.group, store: self.store, logger: logger, accessLogOutput: accessLogOutput)
         self.metrics = GatewayMetrics()
     }
 
@@ -94,7 +98,12 @@ public final class Gateway: Service, AdminBackend, Sendable {
             self.state.withLockedValue { $0.admin = admin }
         }
         self.ready.store(true, ordering: .releasing)
-        self.logger.info("portico ready", metadata: ["version": "\(PorticoVersion.current)", "workers": "\(self.group.makeIterator().reduce(0) { n, _ in n + 1 })"])
+        self.logger.info(
+            "portico ready",
+            metadata: [
+                "version": "\(PorticoVersion.current)",
+                "workers": "\(self.group.makeIterator().reduce(0) { n, _ in n + 1 })",
+            ])
     }
 
     /// Stops gracefully: readiness fails at once, no new connections are accepted, requests

@@ -1,5 +1,6 @@
 import Foundation
 import NIOHTTP1
+
 import enum PorticoHTTP.JSONText
 
 /// An admin API request, fully read (admin bodies are small and bounded).
@@ -16,7 +17,8 @@ public struct AdminRequest: Sendable {
     public var body: [UInt8]
 
     /// Creates a request.
-    public init(method: HTTPMethod, path: String, query: String? = nil, headers: HTTPHeaders = [:], body: [UInt8] = []) {
+    public init(method: HTTPMethod, path: String, query: String? = nil, headers: HTTPHeaders = [:], body: [UInt8] = [])
+    {
         self.method = method
         self.path = path
         self.query = query
@@ -37,7 +39,10 @@ public struct AdminResponse: Sendable {
     public var headers: [(String, String)]
 
     /// Creates a response.
-    public init(status: HTTPResponseStatus = .ok, contentType: String = "application/json", body: String, headers: [(String, String)] = []) {
+    public init(
+        status: HTTPResponseStatus = .ok, contentType: String = "application/json", body: String,
+        headers: [(String, String)] = []
+    ) {
         self.status = status
         self.contentType = contentType
         self.body = body

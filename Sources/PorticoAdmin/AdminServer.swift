@@ -23,7 +23,9 @@ public final class AdminServer: Sendable {
     public static let maxBodyBytes = 1 << 20
 
     /// Binds `host:port` and serves `router`.
-    public static func start(host: String, port: Int, group: any EventLoopGroup, router: AdminRouter, logger: Logger) async throws -> AdminServer {
+    public static func start(host: String, port: Int, group: any EventLoopGroup, router: AdminRouter, logger: Logger)
+        async throws -> AdminServer
+    {
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -78,7 +80,8 @@ private final class AdminHTTPHandler: ChannelInboundHandler {
                 return
             }
             let (path, query) = Self.split(head.uri)
-            let request = AdminRequest(method: head.method, path: path, query: query, headers: head.headers, body: self.body)
+            let request = AdminRequest(
+                method: head.method, path: path, query: query, headers: head.headers, body: self.body)
             let router = self.router
             let promise = context.eventLoop.makePromise(of: AdminResponse.self)
             promise.completeWithTask { await router.handle(request) }
@@ -95,7 +98,9 @@ private final class AdminHTTPHandler: ChannelInboundHandler {
         headers.add(name: "cache-control", value: "no-store")
         for (name, value) in response.headers { headers.add(name: name, value: value) }
         if !keepAlive { headers.add(name: "connection", value: "close") }
-        context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: response.status, headers: headers))), promise: nil)
+        context.write(
+            self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: response.status, headers: headers))),
+            promise: nil)
         context.write(self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: response.body)))), promise: nil)
         let done = context.writeAndFlush(self.wrapOutboundOut(.end(nil)))
         if !keepAlive {

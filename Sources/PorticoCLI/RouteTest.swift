@@ -51,19 +51,24 @@ struct RouteTest: ParsableCommand {
 
     static func render(_ explanation: RouteExplainer.Explanation) -> String {
         var lines: [String] = []
-        lines.append("Request: \(explanation.method) host=\(explanation.host.isEmpty ? "-" : explanation.host) path=\(explanation.path)")
+        lines.append(
+            "Request: \(explanation.method) host=\(explanation.host.isEmpty ? "-" : explanation.host) path=\(explanation.path)"
+        )
         lines.append("")
         lines.append("Routes:")
         let width = explanation.candidates.map(\.route.count).max() ?? 0
         for candidate in explanation.candidates {
             let mark = candidate.route == explanation.matchedRoute ? "✔" : "✘"
-            lines.append("  \(mark) \(candidate.route.padding(toLength: width, withPad: " ", startingAt: 0))  \(candidate.verdict)")
+            lines.append(
+                "  \(mark) \(candidate.route.padding(toLength: width, withPad: " ", startingAt: 0))  \(candidate.verdict)"
+            )
         }
         lines.append("")
         lines.append("Matched route: \(explanation.matchedRoute ?? "none")")
         switch explanation.outcome {
         case "proxy":
-            lines.append("Action: proxy to upstream '\(explanation.upstream ?? "?")', target \(explanation.target ?? "?")")
+            lines.append(
+                "Action: proxy to upstream '\(explanation.upstream ?? "?")', target \(explanation.target ?? "?")")
             lines.append("")
             lines.append("Upstream request:")
             lines.append("  \(explanation.upstreamRequestLine ?? "")")

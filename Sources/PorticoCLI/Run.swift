@@ -35,7 +35,8 @@ struct Run: AsyncParsableCommand {
 
 /// `portico validate F`: check a config without running it.
 struct Validate: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Check a config file; exit 1 with every problem listed if it is invalid.")
+    static let configuration = CommandConfiguration(
+        abstract: "Check a config file; exit 1 with every problem listed if it is invalid.")
 
     @Argument(help: "Config file (YAML or JSON). Default: $PORTICO_CONFIG.")
     var file: String?
@@ -45,7 +46,9 @@ struct Validate: ParsableCommand {
         do {
             let loaded = try ConfigLoader(registry: BuiltinFilters.registry()).load(path: path)
             let snapshot = loaded.snapshot
-            print("\(path): OK (\(snapshot.listeners.count) listener(s), \(snapshot.routes.count) route(s), \(snapshot.upstreams.count) upstream(s))")
+            print(
+                "\(path): OK (\(snapshot.listeners.count) listener(s), \(snapshot.routes.count) route(s), \(snapshot.upstreams.count) upstream(s))"
+            )
         } catch {
             exitWithConfigErrors(error)
         }

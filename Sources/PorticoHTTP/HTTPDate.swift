@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Calendar arithmetic for the `Date` header and log timestamps, without Foundation's
@@ -23,7 +23,8 @@ public enum HTTPDate {
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         let days = epochSeconds >= 0 ? epochSeconds / 86_400 : (epochSeconds - 86_399) / 86_400
         let weekday = weekdays[((days % 7) + 7) % 7]
-        return "\(weekday), \(two(civil.day)) \(months[civil.month - 1]) \(civil.year) \(two(civil.hour)):\(two(civil.minute)):\(two(civil.second)) GMT"
+        return
+            "\(weekday), \(two(civil.day)) \(months[civil.month - 1]) \(civil.year) \(two(civil.hour)):\(two(civil.minute)):\(two(civil.second)) GMT"
     }
 
     /// `2026-11-21T08:49:37.123Z` (RFC 3339, UTC, milliseconds).
@@ -31,7 +32,8 @@ public enum HTTPDate {
         let civil = Civil(epochSeconds: epochSeconds)
         let millis = nanoseconds / 1_000_000
         let millisText = millis < 10 ? "00\(millis)" : (millis < 100 ? "0\(millis)" : "\(millis)")
-        return "\(civil.year)-\(two(civil.month))-\(two(civil.day))T\(two(civil.hour)):\(two(civil.minute)):\(two(civil.second)).\(millisText)Z"
+        return
+            "\(civil.year)-\(two(civil.month))-\(two(civil.day))T\(two(civil.hour)):\(two(civil.minute)):\(two(civil.second)).\(millisText)Z"
     }
 
     private static func two(_ value: Int) -> String {

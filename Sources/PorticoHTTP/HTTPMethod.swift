@@ -3,6 +3,8 @@
 /// The common methods are enum cases so that matching, routing and idempotency checks are
 /// integer comparisons; anything else is kept verbatim in `.other`.
 public enum HTTPMethod: Hashable, Sendable {
+    // Method tokens are case-sensitive uppercase on the wire; the cases say them as sent.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     case GET, HEAD, POST, PUT, DELETE, CONNECT, OPTIONS, TRACE, PATCH
     case other(String)
 

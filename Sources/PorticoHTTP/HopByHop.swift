@@ -36,9 +36,11 @@ public enum HopByHop {
         switch name.utf8.count {
         case 2: return HTTPSyntax.equalsCaseInsensitive(name, "te")
         case 7:
-            return HTTPSyntax.equalsCaseInsensitive(name, "trailer") || HTTPSyntax.equalsCaseInsensitive(name, "upgrade")
+            return HTTPSyntax.equalsCaseInsensitive(name, "trailer")
+                || HTTPSyntax.equalsCaseInsensitive(name, "upgrade")
         case 10:
-            return HTTPSyntax.equalsCaseInsensitive(name, "connection") || HTTPSyntax.equalsCaseInsensitive(name, "keep-alive")
+            return HTTPSyntax.equalsCaseInsensitive(name, "connection")
+                || HTTPSyntax.equalsCaseInsensitive(name, "keep-alive")
         case 16: return HTTPSyntax.equalsCaseInsensitive(name, "proxy-connection")
         case 17: return HTTPSyntax.equalsCaseInsensitive(name, "transfer-encoding")
         default: return false

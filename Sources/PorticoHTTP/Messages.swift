@@ -12,8 +12,10 @@ public struct HTTPVersion: Hashable, Sendable {
     }
 
     /// HTTP/1.0.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     public static let http1_0 = HTTPVersion(major: 1, minor: 0)
     /// HTTP/1.1.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     public static let http1_1 = HTTPVersion(major: 1, minor: 1)
     /// HTTP/2.
     public static let http2 = HTTPVersion(major: 2, minor: 0)
@@ -38,7 +40,8 @@ public struct RequestHead: Sendable {
     private var queryStart: String.Index?
 
     /// Creates a request head.
-    public init(method: HTTPMethod, target: String, version: HTTPVersion = .http1_1, headers: HeaderList = HeaderList()) {
+    public init(method: HTTPMethod, target: String, version: HTTPVersion = .http1_1, headers: HeaderList = HeaderList())
+    {
         self.method = method
         self.target = target
         self.version = version
@@ -105,7 +108,8 @@ public struct ResponseHead: Sendable {
     public var headers: HeaderList
 
     /// Creates a response head.
-    public init(status: Int, reason: String? = nil, version: HTTPVersion = .http1_1, headers: HeaderList = HeaderList()) {
+    public init(status: Int, reason: String? = nil, version: HTTPVersion = .http1_1, headers: HeaderList = HeaderList())
+    {
         self.status = status
         self.reason = reason
         self.version = version

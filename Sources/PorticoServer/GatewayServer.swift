@@ -9,7 +9,7 @@ import PorticoCore
 import PorticoObservability
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The data plane: binds every listener of the current snapshot on every event loop
@@ -31,7 +31,10 @@ public final class GatewayServer: Sendable {
     }
 
     /// A server on `group` serving `store`'s snapshots. Access-log lines go to `accessLogOutput`.
-    public init(group: MultiThreadedEventLoopGroup, store: SnapshotStore, logger: Logger, accessLogOutput: LineOutput = .standardOutput) {
+    public init(
+        group: MultiThreadedEventLoopGroup, store: SnapshotStore, logger: Logger,
+        accessLogOutput: LineOutput = .standardOutput
+    ) {
         self.group = group
         self.store = store
         self.logger = logger
@@ -68,7 +71,8 @@ public final class GatewayServer: Sendable {
                 .serverChannelOption(.socketOption(.init(rawValue: SO_REUSEPORT)), value: 1)
                 .serverChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(quiesce.makeServerChannelHandler(channel: channel))
+                        try channel.pipeline.syncOperations.addHandler(
+                            quiesce.makeServerChannelHandler(channel: channel))
                     }
                 }
                 .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
@@ -96,7 +100,8 @@ public final class GatewayServer: Sendable {
                 }
             }
         }
-        self.logger.info("listener bound", metadata: ["listener": "\(listener.name)", "address": "\(listener.host):\(port)"])
+        self.logger.info(
+            "listener bound", metadata: ["listener": "\(listener.name)", "address": "\(listener.host):\(port)"])
     }
 
     /// The HTTP/1.1 pipeline of a client connection: NIO's codec, then one ``ProxyHandler``.

@@ -36,7 +36,9 @@ final class LoopRuntime: LoopServices {
     func start() {
         _ = self.currentSnapshot()
         self.pool.start()
-        self.flushTask = self.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(250), delay: .milliseconds(250)) {
+        self.flushTask = self.eventLoop.scheduleRepeatedTask(
+            initialDelay: .milliseconds(250), delay: .milliseconds(250)
+        ) {
             [buffer = self.accessLogBuffer] _ in
             buffer.flush()
         }
@@ -58,7 +60,8 @@ final class LoopRuntime: LoopServices {
             self.snapshot = latest
             self.balancers = latest.upstreams.map { $0.makeBalancer() }
             self.metrics.adopt(latest)
-            self.accessLogFormatter = latest.settings.accessLog
+            self.accessLogFormatter =
+                latest.settings.accessLog
                 ? AccessLogFormatter(format: PorticoLogHandler.Format(rawValue: latest.settings.logFormat) ?? .text)
                 : nil
         }
@@ -85,7 +88,8 @@ final class LoopRuntime: LoopServices {
     // MARK: LoopServices
 
     private func balancer(for upstream: Upstream) -> (any Balancer)? {
-        guard let snapshot, upstream.index < self.balancers.count, snapshot.upstreams[upstream.index] === upstream else {
+        guard let snapshot, upstream.index < self.balancers.count, snapshot.upstreams[upstream.index] === upstream
+        else {
             return nil
         }
         return self.balancers[upstream.index]

@@ -70,7 +70,8 @@ extension HeaderList {
 
 extension RequestHead {
     init(_ head: HTTPRequestHead) {
-        self.init(method: .init(head.method), target: head.uri, version: .init(head.version), headers: .init(head.headers))
+        self.init(
+            method: .init(head.method), target: head.uri, version: .init(head.version), headers: .init(head.headers))
     }
 
     var nio: HTTPRequestHead {
@@ -80,7 +81,9 @@ extension RequestHead {
 
 extension ResponseHead {
     init(_ head: HTTPResponseHead) {
-        self.init(status: Int(head.status.code), reason: head.status.reasonPhrase, version: .init(head.version), headers: .init(head.headers))
+        self.init(
+            status: Int(head.status.code), reason: head.status.reasonPhrase, version: .init(head.version),
+            headers: .init(head.headers))
     }
 
     var nio: HTTPResponseHead {

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import NIOCore
 import NIOHTTP1
 import PorticoCore
 import PorticoHTTP
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension ProxyHandler {
     /// Carries out what the flow decided.
@@ -32,7 +33,8 @@ extension ProxyHandler {
 
         case .connect(let plan, let sendContinue):
             if sendContinue {
-                self.context?.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
+                self.context?.write(
+                    self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
                 self.needsDownstreamFlush = true
             }
             self.connectUpstream(plan)

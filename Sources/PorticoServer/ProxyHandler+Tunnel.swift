@@ -32,7 +32,8 @@ extension ProxyHandler {
             }
         )
         let session = TunnelSession(eventLoop: context.eventLoop, policy: route.webSocket, metrics: metrics)
-        let (clientSide, upstreamSide) = TunnelHandler.pair(session: session, maxMessageBytes: route.webSocket.maxMessageBytes)
+        let (clientSide, upstreamSide) = TunnelHandler.pair(
+            session: session, maxMessageBytes: route.webSocket.maxMessageBytes)
         session.attach(clientSide)
         session.attach(upstreamSide)
         let clientChannel = context.channel

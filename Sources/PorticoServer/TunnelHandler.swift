@@ -21,7 +21,8 @@ final class TunnelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// The two linked handlers: one for the client connection, one for the upstream.
-    static func pair(session: TunnelSession, maxMessageBytes: Int?) -> (client: TunnelHandler, upstream: TunnelHandler) {
+    static func pair(session: TunnelSession, maxMessageBytes: Int?) -> (client: TunnelHandler, upstream: TunnelHandler)
+    {
         let client = TunnelHandler(session: session, maxMessageBytes: maxMessageBytes)
         let upstream = TunnelHandler(session: session, maxMessageBytes: maxMessageBytes)
         client.partner = upstream

@@ -31,7 +31,8 @@ final class UpstreamPool {
     }
 
     func start() {
-        self.sweepTask = self.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [weak self] _ in
+        self.sweepTask = self.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) {
+            [weak self] _ in
             self?.closeExpired()
         }
     }
@@ -43,7 +44,8 @@ final class UpstreamPool {
         while true {
             switch self.state.acquire(key, settings: settings, fresh: plan.fresh) {
             case .reuse(let id):
-                guard let connection = self.connections[id], !connection.isClosed, connection.context?.channel.isActive == true
+                guard let connection = self.connections[id], !connection.isClosed,
+                    connection.context?.channel.isActive == true
                 else {
                     // Closed while idle but its close event has not run yet: count it gone.
                     if let connection = self.connections.removeValue(forKey: id) { connection.close() }
@@ -59,7 +61,8 @@ final class UpstreamPool {
         }
     }
 
-    private func connect(_ target: UpstreamTarget, timeout: TimeAmount) -> EventLoopFuture<UpstreamConnection>.Isolated {
+    private func connect(_ target: UpstreamTarget, timeout: TimeAmount) -> EventLoopFuture<UpstreamConnection>.Isolated
+    {
         let key = target.address
         let future = ClientBootstrap(group: self.eventLoop)
             .connectTimeout(timeout)
@@ -72,7 +75,8 @@ final class UpstreamPool {
                     try sync.addHandler(HTTPRequestEncoder(configuration: encoderConfiguration))
                     try sync.addHandler(
                         ByteToMessageHandler(
-                            HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes, informationalResponseStrategy: .forward)
+                            HTTPResponseDecoder(
+                                leftOverBytesStrategy: .forwardBytes, informationalResponseStrategy: .forward)
                         )
                     )
                 }

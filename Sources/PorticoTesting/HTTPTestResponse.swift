@@ -20,7 +20,9 @@ public struct HTTPTestResponse: Sendable {
 
     /// Parses one response from the start of `bytes`; nil if incomplete. Returns the
     /// response and how many bytes it used. 1xx responses are returned as they come.
-    public static func parse(_ bytes: [UInt8], requestMethod: String, peerClosed: Bool) throws -> (HTTPTestResponse, Int)? {
+    public static func parse(_ bytes: [UInt8], requestMethod: String, peerClosed: Bool) throws -> (
+        HTTPTestResponse, Int
+    )? {
         guard let headEnd = find([13, 10, 13, 10], in: bytes, from: 0) else { return nil }
         let headText = String(decoding: bytes[0..<headEnd], as: UTF8.self)
         var lines = headText.split(separator: "\r\n", omittingEmptySubsequences: false).map(String.init)
@@ -32,7 +34,8 @@ public struct HTTPTestResponse: Sendable {
         var headers: [(String, String)] = []
         for line in lines {
             guard let colon = line.firstIndex(of: ":") else { throw TestClientError.malformed("header line '\(line)'") }
-            headers.append((String(line[..<colon]), String(line[line.index(after: colon)...]).trimmingCharacters(in: " \t")))
+            headers.append(
+                (String(line[..<colon]), String(line[line.index(after: colon)...]).trimmingCharacters(in: " \t")))
         }
         var response = HTTPTestResponse(status: status, headers: headers, body: [], wasChunked: false)
         let bodyStart = headEnd + 4

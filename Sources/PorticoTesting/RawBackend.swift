@@ -20,7 +20,9 @@ public final class RawBackend: Sendable {
 
     /// Starts a server that writes `response` after each request head (and closes the
     /// connection afterwards when `closeAfter`).
-    public static func start(group: any EventLoopGroup, response: String, closeAfter: Bool = false) async throws -> RawBackend {
+    public static func start(group: any EventLoopGroup, response: String, closeAfter: Bool = false) async throws
+        -> RawBackend
+    {
         let box = NIOLockedValueBox<RawBackend?>(nil)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -28,7 +30,9 @@ public final class RawBackend: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let backend = box.withLockedValue { $0 }!
                     try channel.pipeline.syncOperations.addHandler(
-                        RawResponder(response: Array(response.utf8), closeAfter: closeAfter, onHead: { backend.heads.withLockedValue { $0 += 1 } })
+                        RawResponder(
+                            response: Array(response.utf8), closeAfter: closeAfter,
+                            onHead: { backend.heads.withLockedValue { $0 += 1 } })
                     )
                 }
             }

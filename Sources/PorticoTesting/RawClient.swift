@@ -72,7 +72,9 @@ public final class RawClient: Sendable {
 
     /// Waits until `condition` holds on the unconsumed bytes, or the timeout passes.
     @discardableResult
-    public func waitUntil(timeout: Duration = .seconds(10), _ condition: @Sendable ([UInt8], Bool) -> Bool) async -> Bool {
+    public func waitUntil(timeout: Duration = .seconds(10), _ condition: @Sendable ([UInt8], Bool) -> Bool) async
+        -> Bool
+    {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if self.inbox.check(condition) { return true }
@@ -90,7 +92,9 @@ public final class RawClient: Sendable {
     public func consumeBytes(_ count: Int, timeout: Duration = .seconds(10)) async throws -> [UInt8] {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if let bytes = try self.inbox.consume({ bytes, _ in bytes.count >= count ? (Array(bytes.prefix(count)), count) : nil }) {
+            if let bytes = try self.inbox.consume({ bytes, _ in
+                bytes.count >= count ? (Array(bytes.prefix(count)), count) : nil
+            }) {
                 return bytes
             }
             try await Task.sleep(for: .milliseconds(2))
@@ -99,18 +103,23 @@ public final class RawClient: Sendable {
     }
 
     /// Reads one complete response (for a request with `method`), consuming its bytes.
-    public func readResponse(method: String = "GET", timeout: Duration = .seconds(10)) async throws -> HTTPTestResponse {
+    public func readResponse(method: String = "GET", timeout: Duration = .seconds(10)) async throws -> HTTPTestResponse
+    {
         var parsed: HTTPTestResponse?
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if let response = try self.inbox.consume({ bytes, closed in try HTTPTestResponse.parse(bytes, requestMethod: method, peerClosed: closed) }) {
+            if let response = try self.inbox.consume({ bytes, closed in
+                try HTTPTestResponse.parse(bytes, requestMethod: method, peerClosed: closed)
+            }) {
                 parsed = response
                 break
             }
             try await Task.sleep(for: .milliseconds(2))
         }
         guard let parsed else {
-            throw TestClientError.timeout("no complete response; have \(self.inbox.bytes.count) bytes: \(String(decoding: self.inbox.bytes.prefix(300), as: UTF8.self))")
+            throw TestClientError.timeout(
+                "no complete response; have \(self.inbox.bytes.count) bytes: \(String(decoding: self.inbox.bytes.prefix(300), as: UTF8.self))"
+            )
         }
         return parsed
     }

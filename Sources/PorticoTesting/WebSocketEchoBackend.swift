@@ -73,7 +73,9 @@ private final class EchoHandler: ChannelInboundHandler {
 }
 
 /// Encodes a masked client frame (RFC 6455 §5.2), for raw test clients.
-public func webSocketClientFrame(opcode: UInt8 = 0x1, fin: Bool = true, payload: [UInt8], mask: [UInt8] = [1, 2, 3, 4]) -> [UInt8] {
+public func webSocketClientFrame(opcode: UInt8 = 0x1, fin: Bool = true, payload: [UInt8], mask: [UInt8] = [1, 2, 3, 4])
+    -> [UInt8]
+{
     var frame: [UInt8] = [(fin ? 0x80 : 0) | opcode]
     if payload.count < 126 {
         frame.append(0x80 | UInt8(payload.count))

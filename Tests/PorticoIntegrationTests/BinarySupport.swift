@@ -5,7 +5,8 @@ import PorticoTesting
 /// Finds and runs the built `portico` binary (and the example program) for end-to-end tests.
 enum Binaries {
     /// The package root (two levels above this file's folder).
-    static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     /// `$PORTICO_BINARY_DIR`, else the `.build` folder's debug products next to this test bundle.
     static func path(of product: String) throws -> String {
@@ -30,7 +31,8 @@ enum Binaries {
 
         var description: String {
             switch self {
-            case .notFound(let product, let places): "\(product) not built; looked in \(places) (run `swift build` first)"
+            case .notFound(let product, let places):
+                "\(product) not built; looked in \(places) (run `swift build` first)"
             case .timeout(let what): "timed out waiting for \(what)"
             }
         }
@@ -75,7 +77,9 @@ final class RunningProcess: @unchecked Sendable {
         while ContinuousClock.now < deadline {
             let text = self.text
             if let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) {
-                if match.numberOfRanges > 1, let range = Range(match.range(at: 1), in: text) { return String(text[range]) }
+                if match.numberOfRanges > 1, let range = Range(match.range(at: 1), in: text) {
+                    return String(text[range])
+                }
                 return String(text[Range(match.range, in: text)!])
             }
             if !self.process.isRunning { break }
@@ -107,7 +111,9 @@ final class RunningProcess: @unchecked Sendable {
 }
 
 /// Runs a command to completion and returns (status, output).
-func runToCompletion(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> (Int32, String) {
+func runToCompletion(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> (
+    Int32, String
+) {
     let running = try RunningProcess(executable: executable, arguments: arguments, environment: environment)
     guard let status = await running.waitForExit(timeout: .seconds(60)) else {
         throw Binaries.BinaryError.timeout("\(executable) \(arguments)")

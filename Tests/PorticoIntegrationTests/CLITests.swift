@@ -64,7 +64,8 @@ struct CLITests {
         #expect(output.contains("X-Trace: abc"))
         #expect(output.contains("path does not match"))
 
-        let (missStatus, missOutput) = try await runToCompletion(portico, ["route-test", "--config", example, "GET", "/nope"])
+        let (missStatus, missOutput) = try await runToCompletion(
+            portico, ["route-test", "--config", example, "GET", "/nope"])
         #expect(missStatus == 3)
         #expect(missOutput.contains("Matched route: none"))
     }
@@ -93,7 +94,8 @@ struct CLITests {
                 upstream: backend
             """
         )
-        let gateway = try RunningProcess(executable: try Binaries.path(of: "portico"), arguments: ["run", "--config", config])
+        let gateway = try RunningProcess(
+            executable: try Binaries.path(of: "portico"), arguments: ["run", "--config", config])
         let port = Int(try await gateway.waitFor(#"listener bound address=127\.0\.0\.1:(\d+)"#))!
         _ = try await gateway.waitFor("portico ready")
 

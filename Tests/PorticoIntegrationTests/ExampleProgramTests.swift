@@ -9,7 +9,8 @@ import Testing
 @Suite(.timeLimit(.minutes(1)))
 struct ExampleProgramTests {
     @Test func customFilterRegisteredLikeBuiltinsWorks() async throws {
-        let example = try RunningProcess(executable: try Binaries.path(of: "portico-example"), arguments: ["--port", "0"])
+        let example = try RunningProcess(
+            executable: try Binaries.path(of: "portico-example"), arguments: ["--port", "0"])
         let port = Int(try await example.waitFor(#"listening name=public port=(\d+)"#))!
         let group = MultiThreadedEventLoopGroup.singleton
         let client = try await RawClient.connect(port: port, group: group)
@@ -42,7 +43,8 @@ struct ExampleProgramTests {
               tenants: { type: tenant, allowed: [] }
             """
         )
-        let (status, output) = try await runToCompletion(try Binaries.path(of: "portico-example"), ["--config", config])
+        let (status, output) = try await runToCompletion(
+            try Binaries.path(of: "portico-example"), ["--config", config])
         #expect(status == 1)
         #expect(output.contains("\(config):9:"), "\(output)")
         #expect(output.contains("allowed must name at least one tenant"), "\(output)")

@@ -11,7 +11,9 @@ import Testing
 struct ErrorResponseTests {
     let group = MultiThreadedEventLoopGroup.singleton
 
-    private func expectJSONError(_ response: HTTPTestResponse, status: Int, sourceLocation: SourceLocation = #_sourceLocation) {
+    private func expectJSONError(
+        _ response: HTTPTestResponse, status: Int, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(response.status == status, sourceLocation: sourceLocation)
         #expect(response.header("content-type") == "application/json", sourceLocation: sourceLocation)
         let id = response.header("x-request-id")
@@ -117,7 +119,8 @@ struct ErrorResponseTests {
         let gateway = try await GatewayHarness.start(
             routes: [proxyRoute("all")],
             upstreams: [
-                try makeUpstream("slow", ports: [backend.port], timeouts: UpstreamTimeouts(responseHeader: .milliseconds(300)))
+                try makeUpstream(
+                    "slow", ports: [backend.port], timeouts: UpstreamTimeouts(responseHeader: .milliseconds(300)))
             ]
         )
         let client = try await gateway.client()

@@ -110,7 +110,10 @@ struct ProxyBasicsTests {
         let backend = try await TestBackend.start(group: self.group) { _, writer in
             writer.respond(
                 status: 200,
-                headers: [("connection", "x-resp-secret"), ("x-resp-secret", "1"), ("keep-alive", "timeout=5"), ("x-kept", "yes")],
+                headers: [
+                    ("connection", "x-resp-secret"), ("x-resp-secret", "1"), ("keep-alive", "timeout=5"),
+                    ("x-kept", "yes"),
+                ],
                 body: "ok"
             )
         }

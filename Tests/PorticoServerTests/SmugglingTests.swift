@@ -12,8 +12,14 @@ struct SmugglingTests {
     let group = MultiThreadedEventLoopGroup.singleton
 
     static let attacks: [(String, String)] = [
-        ("content-length and transfer-encoding", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
-        ("differing duplicate content-length", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcde"),
+        (
+            "content-length and transfer-encoding",
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+        ),
+        (
+            "differing duplicate content-length",
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcde"
+        ),
         ("content-length list", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4, 5\r\n\r\nabcde"),
         ("negative content-length", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n"),
         ("obs-fold", "GET / HTTP/1.1\r\nHost: h\r\nX-Folded: a\r\n b\r\n\r\n"),
@@ -21,7 +27,10 @@ struct SmugglingTests {
         ("space before colon", "GET / HTTP/1.1\r\nHost: h\r\nX-Bad : 1\r\n\r\n"),
         ("invalid header name", "GET / HTTP/1.1\r\nHost: h\r\nX(Bad): 1\r\n\r\n"),
         ("control byte in value", "GET / HTTP/1.1\r\nHost: h\r\nX-Bad: a\u{01}b\r\n\r\n"),
-        ("transfer-encoding not ending in chunked", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n"),
+        (
+            "transfer-encoding not ending in chunked",
+            "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n"
+        ),
         ("unknown transfer-encoding", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n"),
         ("missing host", "GET / HTTP/1.1\r\n\r\n"),
         ("duplicate host", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"),
@@ -49,7 +58,10 @@ struct SmugglingTests {
     }
 
     static let badResponses: [(String, String)] = [
-        ("content-length and transfer-encoding", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"),
+        (
+            "content-length and transfer-encoding",
+            "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+        ),
         ("conflicting content-length", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd"),
         ("not http", "SSH-2.0-OpenSSH_9.2\r\n\r\n"),
         ("bad status line", "HTTP/1.1 2x0 OK\r\n\r\n"),

@@ -7,7 +7,7 @@ import PorticoTesting
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Bodies stream both ways with back-pressure (SPEC F-02).
@@ -48,7 +48,8 @@ struct StreamingTests {
     /// one left its socket, so it produces no faster than the proxy drains it.
     private func startDownloadBackend(total: Int, written: NIOLockedValueBox<Int>) async throws -> TestBackend {
         try await TestBackend.start(group: self.group) { _, writer in
-            writer.head(status: 200, headers: [("content-length", "\(total)"), ("content-type", "application/octet-stream")])
+            writer.head(
+                status: 200, headers: [("content-length", "\(total)"), ("content-type", "application/octet-stream")])
             let part = ByteBuffer(repeating: 0x61, count: 64 * 1024)
             @Sendable func send(_ remaining: Int) {
                 guard remaining > 0 else {

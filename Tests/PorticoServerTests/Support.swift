@@ -40,7 +40,8 @@ final class GatewayHarness: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: workers)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        let server = GatewayServer(group: group, store: SnapshotStore(snapshot), logger: logger, accessLogOutput: .standardError)
+        let server = GatewayServer(
+            group: group, store: SnapshotStore(snapshot), logger: logger, accessLogOutput: .standardError)
         try await server.start()
         let port = server.boundAddresses[listener.name]!.port!
         return GatewayHarness(group: group, server: server, port: port)
@@ -66,7 +67,9 @@ func makeUpstream(
     pool: PoolSettings = PoolSettings()
 ) throws -> Upstream {
     let targets = try ports.map { port in
-        UpstreamTarget(url: "http://127.0.0.1:\(port)", host: "127.0.0.1", port: port, address: try SocketAddress(ipAddress: "127.0.0.1", port: port))
+        UpstreamTarget(
+            url: "http://127.0.0.1:\(port)", host: "127.0.0.1", port: port,
+            address: try SocketAddress(ipAddress: "127.0.0.1", port: port))
     }
     return Upstream(name: name, index: index, targets: targets, balancer: balancer, timeouts: timeouts, pool: pool)
 }
@@ -84,25 +87,31 @@ func proxyRoute(
     webSocket: WebSocketPolicy = WebSocketPolicy()
 ) -> (RouteSpec, (Int) -> Route) {
     let spec = RouteSpec(name: name, path: path, methods: methods.map { HTTPMethodSet($0) })
-    return (spec, { index in
-        Route(
-            name: name,
-            index: index,
-            action: .proxy(upstream: upstream),
-            filters: filters,
-            rewrite: rewrite,
-            preserveHost: preserveHost,
-            timeout: timeout,
-            webSocket: webSocket
-        )
-    })
+    return (
+        spec,
+        { index in
+            Route(
+                name: name,
+                index: index,
+                action: .proxy(upstream: upstream),
+                filters: filters,
+                rewrite: rewrite,
+                preserveHost: preserveHost,
+                timeout: timeout,
+                webSocket: webSocket
+            )
+        }
+    )
 }
 
 /// A route answering by itself.
 func fixedRoute(_ name: String, path: PathMatcher?, status: Int, body: String) -> (RouteSpec, (Int) -> Route) {
-    (RouteSpec(name: name, path: path), { index in
-        Route(name: name, index: index, action: .respond(LocalResponse(status: status, body: body)))
-    })
+    (
+        RouteSpec(name: name, path: path),
+        { index in
+            Route(name: name, index: index, action: .respond(LocalResponse(status: status, body: body)))
+        }
+    )
 }
 
 extension Array where Element == UInt8 {

@@ -72,7 +72,9 @@ struct WebSocketTests {
     @Test func oversizedMessageAndIdleTimeoutCloseTheTunnel() async throws {
         let backend = try await WebSocketEchoBackend.start(group: self.group)
         let gateway = try await GatewayHarness.start(
-            routes: [proxyRoute("ws", webSocket: WebSocketPolicy(idleTimeout: .milliseconds(300), maxMessageBytes: 1000))],
+            routes: [
+                proxyRoute("ws", webSocket: WebSocketPolicy(idleTimeout: .milliseconds(300), maxMessageBytes: 1000))
+            ],
             upstreams: [try makeUpstream("u", ports: [backend.port])]
         )
         let big = try await gateway.client()

@@ -2,7 +2,9 @@ import PorticoHTTP
 
 extension RequestFlow {
     /// Answers with a gateway error (JSON body with the request id).
-    mutating func respond(error: GatewayError, upstream: UpstreamDisposition = .none, forceClose: Bool = false) -> FlowAction {
+    mutating func respond(error: GatewayError, upstream: UpstreamDisposition = .none, forceClose: Bool = false)
+        -> FlowAction
+    {
         let requestID = self.ensureRequestID()
         var response = error.response(requestID: requestID)
         if self.context?.requestID == nil {
@@ -19,7 +21,9 @@ extension RequestFlow {
     }
 
     /// Answers with a local response, through the response filters.
-    mutating func respond(local: LocalResponse, upstream: UpstreamDisposition = .none, forceClose: Bool = false) -> FlowAction {
+    mutating func respond(local: LocalResponse, upstream: UpstreamDisposition = .none, forceClose: Bool = false)
+        -> FlowAction
+    {
         var response = local
         self.record.status = response.head.status
         self.record.responseBodyBytes = response.body.utf8.count

@@ -104,15 +104,20 @@ extension RequestFlow {
                 guard !allowed.isEmpty else {
                     return self.respond(error: GatewayError(.forbidden, "no allowed WebSocket subprotocol offered"))
                 }
-                self.context!.request.headers.set(name: "sec-websocket-protocol", value: allowed.joined(separator: ", "))
+                self.context!.request.headers.set(
+                    name: "sec-websocket-protocol", value: allowed.joined(separator: ", "))
             }
             self.isUpgrade = true
         }
-        guard let targetIndex = self.services.pickTarget(
-            for: upstream,
-            request: BalancerRequest(clientIP: self.client.ip)
-        ) else {
-            return self.respond(error: GatewayError(.serviceUnavailable, "no target available for upstream '\(upstream.name)'", source: .upstream))
+        guard
+            let targetIndex = self.services.pickTarget(
+                for: upstream,
+                request: BalancerRequest(clientIP: self.client.ip)
+            )
+        else {
+            return self.respond(
+                error: GatewayError(
+                    .serviceUnavailable, "no target available for upstream '\(upstream.name)'", source: .upstream))
         }
         let plan = UpstreamPlan(upstream: upstream, targetIndex: targetIndex, fresh: self.isUpgrade)
         self.plan = plan

@@ -141,15 +141,22 @@ extension RequestFlow {
         let error: GatewayError
         switch failure {
         case .connectFailed(let reason):
-            error = GatewayError(.badGateway, "cannot connect to upstream '\(upstreamName)' (\(target)): \(reason)", source: .upstream, neverReachedUpstream: true)
+            error = GatewayError(
+                .badGateway, "cannot connect to upstream '\(upstreamName)' (\(target)): \(reason)", source: .upstream,
+                neverReachedUpstream: true)
         case .poolExhausted:
-            error = GatewayError(.serviceUnavailable, "upstream '\(upstreamName)' connection limit reached", source: .upstream, neverReachedUpstream: true)
+            error = GatewayError(
+                .serviceUnavailable, "upstream '\(upstreamName)' connection limit reached", source: .upstream,
+                neverReachedUpstream: true)
         case .closed:
-            error = GatewayError(.badGateway, "upstream '\(upstreamName)' (\(target)) closed the connection", source: .upstream)
+            error = GatewayError(
+                .badGateway, "upstream '\(upstreamName)' (\(target)) closed the connection", source: .upstream)
         case .invalidResponse(let reason):
-            error = GatewayError(.badGateway, "invalid response from upstream '\(upstreamName)': \(reason)", source: .upstream)
+            error = GatewayError(
+                .badGateway, "invalid response from upstream '\(upstreamName)': \(reason)", source: .upstream)
         case .responseHeaderTimeout:
-            error = GatewayError(.gatewayTimeout, "upstream '\(upstreamName)' did not respond in time", source: .upstream)
+            error = GatewayError(
+                .gatewayTimeout, "upstream '\(upstreamName)' did not respond in time", source: .upstream)
         }
         let hadConnection = self.phase == .awaitingResponse
         self.finishUpstreamExchange()

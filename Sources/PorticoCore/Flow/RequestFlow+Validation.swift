@@ -91,7 +91,8 @@ extension RequestFlow {
             guard port.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
             host = host[..<colon]
         }
-        for byte in host.utf8 where byte <= 0x20 || byte == 0x7F || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "@") {
+        for byte in host.utf8
+        where byte <= 0x20 || byte == 0x7F || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "@") {
             return nil
         }
         if host.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) {

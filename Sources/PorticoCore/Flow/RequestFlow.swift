@@ -174,7 +174,8 @@ public struct RequestFlow {
         guard case .filtering(let index) = self.phase else { return .none }
         if let error {
             let filterName = self.context?.route.filters[index].name ?? "?"
-            return self.respond(error: GatewayError(.internalError, "filter '\(filterName)' failed: \(error)", source: .internal))
+            return self.respond(
+                error: GatewayError(.internalError, "filter '\(filterName)' failed: \(error)", source: .internal))
         }
         return self.runFilters(from: index, now: now)
     }

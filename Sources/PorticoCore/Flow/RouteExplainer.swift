@@ -141,7 +141,9 @@ public struct RouteExplainer {
         case .respond(let response, _, _):
             explanation.outcome = "local"
             explanation.status = response.head.status
-            explanation.responseHeaders = response.head.headers.map { Explanation.Field(name: $0.name, value: $0.value) }
+            explanation.responseHeaders = response.head.headers.map {
+                Explanation.Field(name: $0.name, value: $0.value)
+            }
             explanation.responseBody = response.body
         case .suspend:
             explanation.outcome = "suspend"
@@ -156,7 +158,8 @@ public struct RouteExplainer {
         case .matched: "matched"
         case .hostMismatch: "host does not match"
         case .pathMismatch: "path does not match"
-        case .methodMismatch(let allowed): "method not allowed (allows \(allowed.methods.map(\.name).joined(separator: ", ")))"
+        case .methodMismatch(let allowed):
+            "method not allowed (allows \(allowed.methods.map(\.name).joined(separator: ", ")))"
         case .headerMismatch(let name): "header '\(name)' missing or different"
         case .queryMismatch(let name): "query parameter '\(name)' missing or different"
         case .outranked(let winner): "matches, but '\(winner)' takes precedence"

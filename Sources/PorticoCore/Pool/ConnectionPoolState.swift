@@ -63,7 +63,9 @@ public struct ConnectionPoolState<Key: Hashable, ID: Hashable> {
     }
 
     /// A busy connection finished its exchange; `reusable` if it can carry another one.
-    public mutating func released(_ key: Key, id: ID, reusable: Bool, settings: PoolSettings, now: NIODeadline) -> ReleaseAction {
+    public mutating func released(_ key: Key, id: ID, reusable: Bool, settings: PoolSettings, now: NIODeadline)
+        -> ReleaseAction
+    {
         guard reusable, var state = self.targets[key], state.idle.count < settings.maxIdlePerTarget else {
             return .close
         }

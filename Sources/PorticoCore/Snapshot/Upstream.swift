@@ -78,7 +78,9 @@ public struct UpstreamTimeouts: Sendable, Equatable {
     public var request: TimeAmount?
 
     /// Creates timeouts; the defaults are documented in docs/configuration.md.
-    public init(connect: TimeAmount = .seconds(5), responseHeader: TimeAmount = .seconds(60), request: TimeAmount? = nil) {
+    public init(
+        connect: TimeAmount = .seconds(5), responseHeader: TimeAmount = .seconds(60), request: TimeAmount? = nil
+    ) {
         self.connect = connect
         self.responseHeader = responseHeader
         self.request = request
@@ -95,7 +97,8 @@ public struct PoolSettings: Sendable, Equatable {
     public var maxConnectionsPerTarget: Int
 
     /// Creates settings with the documented defaults.
-    public init(maxIdlePerTarget: Int = 64, idleTimeout: TimeAmount = .seconds(60), maxConnectionsPerTarget: Int = 1024) {
+    public init(maxIdlePerTarget: Int = 64, idleTimeout: TimeAmount = .seconds(60), maxConnectionsPerTarget: Int = 1024)
+    {
         self.maxIdlePerTarget = maxIdlePerTarget
         self.idleTimeout = idleTimeout
         self.maxConnectionsPerTarget = maxConnectionsPerTarget

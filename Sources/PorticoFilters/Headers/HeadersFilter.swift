@@ -24,7 +24,10 @@ public struct HeadersFilter: HTTPFilter {
         public var rename: [String: String]
 
         /// No edits.
-        public init(set: [String: String] = [:], add: [String: String] = [:], remove: [String] = [], rename: [String: String] = [:]) {
+        public init(
+            set: [String: String] = [:], add: [String: String] = [:], remove: [String] = [],
+            rename: [String: String] = [:]
+        ) {
             self.set = set
             self.add = add
             self.remove = remove
@@ -37,13 +40,15 @@ public struct HeadersFilter: HTTPFilter {
             self.add = try container.decodeIfPresent([String: String].self, forKey: .add) ?? [:]
             self.remove = try container.decodeIfPresent([String].self, forKey: .remove) ?? []
             self.rename = try container.decodeIfPresent([String: String].self, forKey: .rename) ?? [:]
-            for (key, names) in [("set", Array(self.set.keys)), ("add", Array(self.add.keys)), ("remove", self.remove),
-                ("rename", Array(self.rename.keys) + Array(self.rename.values))]
-            {
+            for (key, names) in [
+                ("set", Array(self.set.keys)), ("add", Array(self.add.keys)), ("remove", self.remove),
+                ("rename", Array(self.rename.keys) + Array(self.rename.values)),
+            ] {
                 for name in names where !HTTPSyntax.isValidFieldName(name) {
                     throw ConfigIssue("'\(name)' is not a valid header name", key: key)
                 }
-                for name in names where HopByHop.isAlwaysStripped(name) || HTTPSyntax.equalsCaseInsensitive(name, "content-length") {
+                for name in names
+                where HopByHop.isAlwaysStripped(name) || HTTPSyntax.equalsCaseInsensitive(name, "content-length") {
                     throw ConfigIssue("'\(name)' is managed by the proxy and cannot be edited", key: key)
                 }
             }
@@ -93,7 +98,8 @@ public struct HeadersFilter: HTTPFilter {
             self.request = try container.decodeIfPresent(Edits.self, forKey: .request) ?? Edits()
             self.response = try container.decodeIfPresent(Edits.self, forKey: .response) ?? Edits()
             if self.request.isEmpty && self.response.isEmpty {
-                throw ConfigIssue("a headers filter needs request or response edits", hint: "e.g. request: { set: { X-Env: prod } }")
+                throw ConfigIssue(
+                    "a headers filter needs request or response edits", hint: "e.g. request: { set: { X-Env: prod } }")
             }
         }
 

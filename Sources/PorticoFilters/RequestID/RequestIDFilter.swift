@@ -38,7 +38,8 @@ public struct RequestIDFilter: HTTPFilter {
             self.trustIncoming = try container.decodeIfPresent(Bool.self, forKey: .trustIncoming) ?? true
             self.echoToClient = try container.decodeIfPresent(Bool.self, forKey: .echoToClient) ?? true
             guard HTTPSyntax.isValidFieldName(self.header) else {
-                throw ConfigIssue("'\(self.header)' is not a valid header name", key: "header", hint: "e.g. header: X-Request-ID")
+                throw ConfigIssue(
+                    "'\(self.header)' is not a valid header name", key: "header", hint: "e.g. header: X-Request-ID")
             }
         }
 
@@ -60,7 +61,8 @@ public struct RequestIDFilter: HTTPFilter {
         let bytes = id.utf8
         return !bytes.isEmpty && bytes.count <= 128
             && bytes.allSatisfy {
-                ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z"))
+                ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z"))
+                    || ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z"))
                     || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "-")
                     || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: ":")
             }

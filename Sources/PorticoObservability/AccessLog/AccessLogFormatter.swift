@@ -42,7 +42,8 @@ public struct AccessLogFormatter: Sendable {
             line += record.upstreamName.isEmpty ? "-" : record.upstreamName
             line += " "
             line += record.target.isEmpty ? "-" : record.target
-            line += " \(record.status) \(record.requestBodyBytes) \(record.responseBodyBytes) \(duration) \(upstreamMillis) \(record.retries)"
+            line +=
+                " \(record.status) \(record.requestBodyBytes) \(record.responseBodyBytes) \(duration) \(upstreamMillis) \(record.retries)"
             return line
         case .json:
             var line = "{\"time\":\"\(time)\",\"request_id\":"

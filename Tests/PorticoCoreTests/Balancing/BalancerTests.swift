@@ -2,7 +2,9 @@ import PorticoCore
 import Testing
 
 @Suite struct BalancerTests {
-    private func picks(_ balancer: any Balancer, _ count: Int, eligible: TargetMask? = nil, ip: String = "10.0.0.1") -> [Int] {
+    private func picks(_ balancer: any Balancer, _ count: Int, eligible: TargetMask? = nil, ip: String = "10.0.0.1")
+        -> [Int]
+    {
         (0..<count).compactMap { _ in balancer.pick(BalancerRequest(clientIP: ip, eligible: eligible)) }
     }
 

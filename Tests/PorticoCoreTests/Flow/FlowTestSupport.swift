@@ -89,7 +89,9 @@ enum FlowFixture {
         )
     }
 
-    static func get(_ target: String = "/users/1", headers: HeaderList = ["Host": "api.example.com"], method: HTTPMethod = .GET) -> RequestHead {
+    static func get(
+        _ target: String = "/users/1", headers: HeaderList = ["Host": "api.example.com"], method: HTTPMethod = .GET
+    ) -> RequestHead {
         RequestHead(method: method, target: target, headers: headers)
     }
 

@@ -28,7 +28,8 @@ import Testing
         #expect(head.headers["x-forwarded-host"] == "api.example.com")
         #expect(head.headers["via"] == "1.1 portico")
 
-        let response = flow.upstreamResponseHead(ResponseHead(status: 200, headers: ["content-length": "2"]), now: self.now)
+        let response = flow.upstreamResponseHead(
+            ResponseHead(status: 200, headers: ["content-length": "2"]), now: self.now)
         guard case .sendResponseHead(let sent) = response else {
             Issue.record("expected sendResponseHead, got \(response)")
             return
@@ -120,7 +121,9 @@ import Testing
             #expect(!flow.keepAlive, "\(headers)")
         }
         var flow = FlowFixture.flow(snapshot)
-        #expect(flow.receiveHead(FlowFixture.get("/" + String(repeating: "a", count: 9000)), now: self.now).localResponse?.head.status == 414)
+        #expect(
+            flow.receiveHead(FlowFixture.get("/" + String(repeating: "a", count: 9000)), now: self.now).localResponse?
+                .head.status == 414)
     }
 
     @Test func normalisesPathsAndAbsoluteForm() throws {
@@ -135,7 +138,8 @@ import Testing
 
     @Test func buffersBodyWhileConnectingAndSendsItWithTheHead() throws {
         var flow = FlowFixture.flow(try FlowFixture.snapshot())
-        let head = FlowFixture.get("/upload", headers: ["Host": "h", "Content-Length": "6", "Expect": "100-continue"], method: .POST)
+        let head = FlowFixture.get(
+            "/upload", headers: ["Host": "h", "Content-Length": "6", "Expect": "100-continue"], method: .POST)
         guard case .connect(_, let sendContinue) = flow.receiveHead(head, now: self.now) else {
             Issue.record("expected connect")
             return
@@ -143,7 +147,8 @@ import Testing
         #expect(sendContinue)
         #expect(flow.receiveBody(ByteBuffer(string: "abc")).isNone)
         #expect(flow.receiveBody(ByteBuffer(string: "def")).isNone)
-        guard case .sendRequest(let sent, let body, let end) = flow.upstreamConnected(reused: false, now: self.now) else {
+        guard case .sendRequest(let sent, let body, let end) = flow.upstreamConnected(reused: false, now: self.now)
+        else {
             Issue.record("expected sendRequest")
             return
         }
@@ -156,7 +161,8 @@ import Testing
 
     @Test func replaysOnceWhenAPooledConnectionWasStale() throws {
         var flow = FlowFixture.flow(try FlowFixture.snapshot())
-        _ = flow.receiveHead(FlowFixture.get("/x", headers: ["Host": "h", "Content-Length": "4"], method: .POST), now: self.now)
+        _ = flow.receiveHead(
+            FlowFixture.get("/x", headers: ["Host": "h", "Content-Length": "4"], method: .POST), now: self.now)
         _ = flow.receiveBody(ByteBuffer(string: "data"))
         _ = flow.receiveEnd()
         _ = flow.upstreamConnected(reused: true, now: self.now)
@@ -178,7 +184,8 @@ import Testing
     @Test func doesNotReplayWhatItCouldNotKeepOrAfterAFreshConnection() throws {
         var big = FlowFixture.flow(try FlowFixture.snapshot())
         let size = RequestFlow.replayBufferLimit + 1
-        _ = big.receiveHead(FlowFixture.get("/x", headers: ["Host": "h", "Content-Length": "\(size)"], method: .POST), now: self.now)
+        _ = big.receiveHead(
+            FlowFixture.get("/x", headers: ["Host": "h", "Content-Length": "\(size)"], method: .POST), now: self.now)
         _ = big.upstreamConnected(reused: true, now: self.now)
         _ = big.receiveBody(ByteBuffer(repeating: 1, count: size))
         #expect(big.upstreamFailed(.closed, now: self.now).localResponse?.head.status == 502)
@@ -191,7 +198,8 @@ import Testing
 
     @Test func mapsUpstreamFailuresToStatuses() throws {
         let cases: [(UpstreamFailure, Int)] = [
-            (.connectFailed("refused"), 502), (.poolExhausted, 503), (.responseHeaderTimeout, 504), (.invalidResponse("x"), 502),
+            (.connectFailed("refused"), 502), (.poolExhausted, 503), (.responseHeaderTimeout, 504),
+            (.invalidResponse("x"), 502),
         ]
         for (failure, status) in cases {
             let services = ScriptedServices()
@@ -222,7 +230,8 @@ import Testing
 
     @Test func earlyResponseDrainsTheRestOfTheRequest() throws {
         var flow = FlowFixture.flow(try FlowFixture.snapshot())
-        _ = flow.receiveHead(FlowFixture.get("/x", headers: ["Host": "h", "Transfer-Encoding": "chunked"], method: .POST), now: self.now)
+        _ = flow.receiveHead(
+            FlowFixture.get("/x", headers: ["Host": "h", "Transfer-Encoding": "chunked"], method: .POST), now: self.now)
         _ = flow.upstreamConnected(reused: false, now: self.now)
         _ = flow.upstreamResponseHead(ResponseHead(status: 413, headers: ["content-length": "0"]), now: self.now)
         guard case .finishResponse(let disposition, let complete) = flow.upstreamResponseEnd(now: self.now) else {
@@ -240,7 +249,8 @@ import Testing
         var listener = ListenerSettings(name: "l", host: "127.0.0.1", port: 0)
         listener.maxBodyBytes = 10
         var flow = FlowFixture.flow(try FlowFixture.snapshot(listener: listener))
-        _ = flow.receiveHead(FlowFixture.get("/x", headers: ["Host": "h", "Transfer-Encoding": "chunked"], method: .POST), now: self.now)
+        _ = flow.receiveHead(
+            FlowFixture.get("/x", headers: ["Host": "h", "Transfer-Encoding": "chunked"], method: .POST), now: self.now)
         _ = flow.upstreamConnected(reused: false, now: self.now)
         #expect(flow.receiveBody(ByteBuffer(string: "12345")).isForwardBody)
         let response = flow.receiveBody(ByteBuffer(string: "678901"))
@@ -258,7 +268,10 @@ import Testing
         let first = RecordingFilter("a", log: log)
         let second = RecordingFilter("b", log: log)
         let snapshot = try FlowFixture.snapshot(routes: [
-            (RouteSpec(name: "all"), .proxy(upstream: 0), [NamedFilter(name: "a", filter: first), NamedFilter(name: "b", filter: second)])
+            (
+                RouteSpec(name: "all"), .proxy(upstream: 0),
+                [NamedFilter(name: "a", filter: first), NamedFilter(name: "b", filter: second)]
+            )
         ])
         var flow = FlowFixture.flow(snapshot)
         _ = flow.receiveHead(FlowFixture.get(), now: self.now)
@@ -278,7 +291,10 @@ import Testing
         let snapshot = try FlowFixture.snapshot(routes: [
             (
                 RouteSpec(name: "all"), .proxy(upstream: 0),
-                [NamedFilter(name: "a", filter: first), NamedFilter(name: "b", filter: second), NamedFilter(name: "c", filter: third)]
+                [
+                    NamedFilter(name: "a", filter: first), NamedFilter(name: "b", filter: second),
+                    NamedFilter(name: "c", filter: third),
+                ]
             )
         ])
         let services = ScriptedServices()
@@ -294,7 +310,9 @@ import Testing
         let filter = RecordingFilter("a", log: log)
         let loop = EmbeddedEventLoop()
         filter.decision = .suspend(loop.makeSucceededVoidFuture())
-        let snapshot = try FlowFixture.snapshot(routes: [(RouteSpec(name: "all"), .proxy(upstream: 0), [NamedFilter(name: "a", filter: filter)])])
+        let snapshot = try FlowFixture.snapshot(routes: [
+            (RouteSpec(name: "all"), .proxy(upstream: 0), [NamedFilter(name: "a", filter: filter)])
+        ])
         var flow = FlowFixture.flow(snapshot)
         guard case .suspend = flow.receiveHead(FlowFixture.get(), now: self.now) else {
             Issue.record("expected suspend")
@@ -313,11 +331,15 @@ import Testing
 
     @Test func redirectsAndFixedResponses() throws {
         let snapshot = try FlowFixture.snapshot(routes: [
-            (RouteSpec(name: "docs", path: .prefix("/docs")), .redirect(RedirectAction(location: "https://docs.example.com/", status: 301, appendPath: true)), []),
+            (
+                RouteSpec(name: "docs", path: .prefix("/docs")),
+                .redirect(RedirectAction(location: "https://docs.example.com/", status: 301, appendPath: true)), []
+            ),
             (RouteSpec(name: "ping", path: .template("/ping")), .respond(LocalResponse(status: 200, body: "pong")), []),
         ])
         var redirect = FlowFixture.flow(snapshot)
-        let moved = try #require(redirect.receiveHead(FlowFixture.get("/docs/intro?lang=en"), now: self.now).localResponse)
+        let moved = try #require(
+            redirect.receiveHead(FlowFixture.get("/docs/intro?lang=en"), now: self.now).localResponse)
         #expect(moved.head.status == 301)
         #expect(moved.head.headers["location"] == "https://docs.example.com/docs/intro?lang=en")
         var ping = FlowFixture.flow(snapshot)
@@ -333,10 +355,12 @@ import Testing
         let sent = try #require(flow.upstreamConnected(reused: false, now: self.now).sentHead)
         #expect(sent.headers["upgrade"] == "websocket")
         #expect(sent.headers["connection"] == "upgrade")
-        guard case .upgrade(let response) = flow.upstreamResponseHead(
-            ResponseHead(status: 101, headers: ["Upgrade": "websocket", "Connection": "Upgrade"]),
-            now: self.now
-        ) else {
+        guard
+            case .upgrade(let response) = flow.upstreamResponseHead(
+                ResponseHead(status: 101, headers: ["Upgrade": "websocket", "Connection": "Upgrade"]),
+                now: self.now
+            )
+        else {
             Issue.record("expected upgrade")
             return
         }

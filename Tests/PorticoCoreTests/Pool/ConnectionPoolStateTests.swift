@@ -12,7 +12,8 @@ import Testing
         #expect(pool.acquire("a", settings: self.settings) == .connect)
         #expect(pool.acquire("a", settings: self.settings) == .connect)
         #expect(pool.released("a", id: 1, reusable: true, settings: self.settings, now: self.start) == .park)
-        #expect(pool.released("a", id: 2, reusable: true, settings: self.settings, now: self.start + .seconds(1)) == .park)
+        #expect(
+            pool.released("a", id: 2, reusable: true, settings: self.settings, now: self.start + .seconds(1)) == .park)
         #expect(pool.acquire("a", settings: self.settings) == .reuse(2))
         #expect(pool.acquire("a", settings: self.settings) == .reuse(1))
         #expect(pool.totalCount("a") == 2)

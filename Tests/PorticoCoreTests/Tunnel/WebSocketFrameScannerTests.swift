@@ -19,7 +19,8 @@ import Testing
     }
 
     @Test func acceptsMessagesWithinTheLimitInAnySplit() {
-        let stream = self.frame(opcode: 1, length: 100) + self.frame(opcode: 9, length: 5) + self.frame(opcode: 2, length: 300)
+        let stream =
+            self.frame(opcode: 1, length: 100) + self.frame(opcode: 9, length: 5) + self.frame(opcode: 2, length: 300)
         for split in [1, 2, 3, 7, 64, stream.count] {
             var scanner = WebSocketFrameScanner(maxMessageBytes: 300)
             var index = 0
@@ -40,7 +41,8 @@ import Testing
 
     @Test func rejectsOversizedAndBrokenFrames() {
         var big = WebSocketFrameScanner(maxMessageBytes: 70_000)
-        #expect(big.scan(ByteBuffer(bytes: Array(self.frame(opcode: 2, length: 70_001).prefix(14)))) == .messageTooLarge)
+        #expect(
+            big.scan(ByteBuffer(bytes: Array(self.frame(opcode: 2, length: 70_001).prefix(14)))) == .messageTooLarge)
         var reserved = WebSocketFrameScanner(maxMessageBytes: 10)
         #expect(reserved.scan(ByteBuffer(bytes: [0x83, 0x80, 1, 2, 3, 4])) == .protocolError)
         var orphan = WebSocketFrameScanner(maxMessageBytes: 10)
