@@ -5,8 +5,12 @@ import Portico
 import PorticoObservability
 
 /// `portico`: run, validate and explain gateway configurations.
+///
+/// Synchronous on purpose: an `async` main parks the main thread in `dispatch_main`, whose
+/// `sigsuspend` valgrind 3.19 cannot follow, and the benchmark harness profiles this binary
+/// under valgrind. `run` blocks the main thread on a semaphore instead (see ``Run``).
 @main
-struct PorticoCommand: AsyncParsableCommand {
+struct PorticoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "portico",
         abstract: "Portico, an API gateway and reverse proxy.",

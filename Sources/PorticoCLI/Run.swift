@@ -1,17 +1,34 @@
 import ArgumentParser
+import Dispatch
 import Foundation
 import Logging
 import Portico
 import PorticoObservability
 
 /// `portico run --config F`: serve until SIGTERM/SIGINT, then drain and exit 0.
-struct Run: AsyncParsableCommand {
+struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the gateway (the default command).")
 
     @OptionGroup var configOptions: ConfigOptions
     @OptionGroup var logging: LoggingOptions
 
-    func run() async throws {
+    func run() throws {
+        // The gateway runs on Swift's global executor; the main thread only waits for it.
+        let outcome = Outcome()
+        let finished = DispatchSemaphore(value: 0)
+        Task {
+            do {
+                try await self.serve()
+            } catch {
+                outcome.set(error)
+            }
+            finished.signal()
+        }
+        finished.wait()
+        if let error = outcome.error { throw error }
+    }
+
+    private func serve() async throws {
         let path = try self.configOptions.path()
         let loaded: LoadedConfig
         do {
@@ -30,6 +47,16 @@ struct Run: AsyncParsableCommand {
             logger.error("gateway failed", metadata: ["error": "\(error)"])
             throw ExitCode(1)
         }
+    }
+}
+
+/// The error a background task ended with, handed to the waiting main thread.
+private final class Outcome: @unchecked Sendable {
+    // @unchecked: written once before the semaphore is signalled, read after the wait.
+    private(set) var error: (any Error)?
+
+    func set(_ error: any Error) {
+        self.error = error
     }
 }
 

@@ -102,7 +102,7 @@ public struct GatewayError: Error, Sendable, Equatable {
 /// `JSONEncoder` would allocate a whole encoder per call.
 public enum JSONText {
     /// Appends `string` as a JSON string literal with quotes and escapes.
-    public static func appendString(_ string: String, to output: inout String) {
+    public static func appendString<S: StringProtocol>(_ string: S, to output: inout String) {
         output.append("\"")
         var needsEscaping = false
         for byte in string.utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
@@ -110,7 +110,7 @@ public enum JSONText {
             break
         }
         if !needsEscaping {
-            output.append(string)
+            output.append(contentsOf: string)
         } else {
             for scalar in string.unicodeScalars {
                 switch scalar {

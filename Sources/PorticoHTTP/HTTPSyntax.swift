@@ -36,19 +36,69 @@ public enum HTTPSyntax {
     /// ASCII case-insensitive equality, without allocating lowercased copies.
     @inlinable
     public static func equalsCaseInsensitive(_ lhs: String, _ rhs: String) -> Bool {
-        var lhs = lhs
-        var rhs = rhs
-        return lhs.withUTF8 { a in
-            rhs.withUTF8 { b in
-                guard a.count == b.count else { return false }
-                for i in 0..<a.count where a[i] != b[i] {
-                    if a[i] | 0x20 != b[i] | 0x20 { return false }
-                    let lower = a[i] | 0x20
-                    if lower < UInt8(ascii: "a") || lower > UInt8(ascii: "z") { return false }
-                }
-                return true
-            }
+        let left = lhs.utf8
+        let right = rhs.utf8
+        guard left.count == right.count else { return false }
+        // Native strings are contiguous: compare the bytes in place, no copies or retains.
+        if let result = left.withContiguousStorageIfAvailable({ a in
+            right.withContiguousStorageIfAvailable({ b in Self.equalsCaseInsensitive(a, b) })
+        }), let result {
+            return result
         }
+        return left.elementsEqual(right) { Self.lowercase($0) == Self.lowercase($1) }
+    }
+
+    /// ASCII case-insensitive equality of two byte sequences.
+    @inlinable
+    public static func equalsCaseInsensitive(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        for index in 0..<a.count where a[index] != b[index] {
+            if Self.lowercase(a[index]) != Self.lowercase(b[index]) { return false }
+        }
+        return true
+    }
+
+    /// The byte with ASCII `A`–`Z` mapped to `a`–`z`.
+    @inlinable
+    public static func lowercase(_ byte: UInt8) -> UInt8 {
+        byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte
+    }
+
+    /// Calls `body` with each element of a comma-separated field value (RFC 9110 §5.6.1),
+    /// trimmed of spaces and tabs, empty elements included; walks the bytes, so it allocates
+    /// nothing (`split` works on `Character`s and builds an array).
+    @inlinable
+    public static func forEachListElement(in value: String, _ body: (Substring) -> Void) {
+        let utf8 = value.utf8
+        var start = utf8.startIndex
+        while true {
+            var end = start
+            while end < utf8.endIndex && utf8[end] != UInt8(ascii: ",") { end = utf8.index(after: end) }
+            var first = start
+            var last = end
+            while first < last && (utf8[first] == 0x20 || utf8[first] == 0x09) { first = utf8.index(after: first) }
+            while last > first && (utf8[utf8.index(before: last)] == 0x20 || utf8[utf8.index(before: last)] == 0x09) {
+                last = utf8.index(before: last)
+            }
+            body(Substring(utf8[first..<last]))
+            guard end < utf8.endIndex else { return }
+            start = utf8.index(after: end)
+        }
+    }
+
+    /// The value of a decimal digit string (no sign, no spaces), or nil (also on overflow).
+    @inlinable
+    public static func parseDecimal(_ text: Substring) -> Int? {
+        guard !text.utf8.isEmpty else { return nil }
+        var value = 0
+        for byte in text.utf8 {
+            guard byte >= 0x30 && byte <= 0x39 else { return nil }
+            let (multiplied, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (added, overflow2) = multiplied.addingReportingOverflow(Int(byte - 0x30))
+            if overflow1 || overflow2 { return nil }
+            value = added
+        }
+        return value
     }
 
     /// Lowercases ASCII letters only (header names, host names); other bytes are kept.

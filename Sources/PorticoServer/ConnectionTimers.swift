@@ -15,6 +15,9 @@ struct ConnectionTimers {
 
     /// The earliest deadline, if any.
     var earliest: NIODeadline? {
-        [self.waitingForHead, self.responseHeader, self.request].compactMap { $0 }.min()
+        var earliest = self.waitingForHead
+        if let deadline = self.responseHeader, earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
+        if let deadline = self.request, earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
+        return earliest
     }
 }

@@ -50,21 +50,17 @@ extension PorticoHTTP.HTTPVersion {
 
 extension HeaderList {
     init(_ headers: HTTPHeaders) {
-        var fields: [HeaderList.Field] = []
-        fields.reserveCapacity(headers.count + 6)
+        var pairs: [(String, String)] = []
+        pairs.reserveCapacity(headers.count + 6)
         for (name, value) in headers {
-            fields.append(HeaderList.Field(name: name, value: value))
+            pairs.append((name, value))
         }
-        self.init(fields: fields)
+        self.init(pairs)
     }
 
+    /// Shares the pair array with NIO's `HTTPHeaders` (same storage shape): no copy.
     var nio: HTTPHeaders {
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(self.count)
-        for field in self {
-            headers.add(name: field.name, value: field.value)
-        }
-        return headers
+        HTTPHeaders(self.pairs)
     }
 }
 

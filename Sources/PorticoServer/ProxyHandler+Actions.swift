@@ -99,9 +99,8 @@ extension ProxyHandler {
         case .abort(let upstream):
             self.disposeUpstream(upstream)
             self.keepAlive = false
-            if let flow = self.flow {
+            if let flow = self.flow.take() {
                 self.runtime.requestFinished(flow.record, client: self.client, now: .now())
-                self.flow = nil
             }
             self.close()
         }
@@ -109,12 +108,13 @@ extension ProxyHandler {
 
     /// After a local response: the exchange is over if the request was fully read.
     private func completeIfFinished() {
-        guard let flow = self.flow else { return }
-        if flow.isComplete {
+        guard self.flow != nil else { return }
+        if self.flow!.isComplete {
             self.finishRequest()
         } else if !self.keepAlive {
-            self.runtime.requestFinished(flow.record, client: self.client, now: .now())
-            self.flow = nil
+            if let flow = self.flow.take() {
+                self.runtime.requestFinished(flow.record, client: self.client, now: .now())
+            }
             self.close()
         } else {
             self.resumeReadIfPossible()

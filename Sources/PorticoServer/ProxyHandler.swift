@@ -72,7 +72,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let part = self.unwrapInboundIn(data)
         if self.flow == nil && self.queued.isEmpty {
             self.dispatch(part)
-        } else if self.queued.isEmpty, let flow = self.flow, !flow.isComplete, self.belongsToCurrentRequest(part) {
+        } else if self.queued.isEmpty, self.flow?.isComplete == false, self.belongsToCurrentRequest(part) {
             self.dispatch(part)
         } else {
             // A pipelined request: keep it until the current response is done.
@@ -151,13 +151,15 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// filter or a connection, and while the upstream cannot take more body.
     var shouldHoldRead: Bool {
         if !self.queued.isEmpty { return true }
-        guard let flow = self.flow else { return false }
-        if flow.isComplete { return true }
-        if flow.isUpstreamActive {
+        // Read through `self.flow?` each time: binding the flow to a local would copy the
+        // whole struct (and retain everything in it) on every read event.
+        guard self.flow != nil else { return false }
+        if self.flow!.isComplete { return true }
+        if self.flow!.isUpstreamActive {
             guard let upstream = self.upstream else { return true }
             return !upstream.isWritable
         }
-        return flow.isSuspendedOrConnecting
+        return self.flow!.isSuspendedOrConnecting
     }
 
     /// Whether the client can take more response bytes (upstream reads pause otherwise).
@@ -199,8 +201,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var flow = RequestFlow(snapshot: snapshot, listener: self.listener, client: self.client, services: self.runtime)
         let now = NIODeadline.now()
         let action = flow.receiveHead(RequestHead(nioHead), now: now)
-        self.flow = flow
-        if let timeout = flow.requestTimeout {
+        let timeout = flow.requestTimeout
+        self.flow = consume flow
+        if let timeout {
             self.timers.request = now + timeout
             self.rescheduleTimer()
         }
@@ -209,12 +212,11 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The current exchange is over: log it, then serve the next pipelined request or wait.
     func finishRequest() {
-        guard let flow = self.flow else { return }
+        guard let flow = self.flow.take() else { return }
         let now = NIODeadline.now()
         self.runtime.requestFinished(flow.record, client: self.client, now: now)
         self.requestsServed += 1
         if !flow.keepAlive { self.keepAlive = false }
-        self.flow = nil
         self.timers.request = nil
         self.timers.responseHeader = nil
         if self.upstream != nil {
@@ -238,7 +240,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.drainingQueue = true
         defer { self.drainingQueue = false }
         while let next = self.queued.first {
-            if let flow = self.flow, flow.isComplete || !self.belongsToCurrentRequest(next) { break }
+            if self.flow != nil, self.flow!.isComplete || !self.belongsToCurrentRequest(next) { break }
             _ = self.queued.popFirst()
             self.dispatch(next)
             if self.isClosed { return }
@@ -253,7 +255,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.close()
             return
         }
-        if let flow = self.flow, flow.isUpstreamActive {
+        if self.flow?.isUpstreamActive == true {
             // The request being streamed upstream is broken mid-body.
             self.disposeUpstream(.close)
             self.flow!.downstreamClosed()

@@ -89,10 +89,10 @@ public enum UpstreamFailure: Sendable, Equatable {
 public struct RequestRecord: Sendable {
     /// The method.
     public var method: HTTPMethod = .GET
-    /// The host the client asked for.
-    public var host: String = ""
+    /// The host the client asked for (lowercased, without port).
+    public var host: Substring = ""
     /// The request path as received (query excluded).
-    public var path: String = ""
+    public var path: Substring = ""
     /// The matched route's name, or "" when none matched.
     public var routeName: String = ""
     /// The matched route's index in its snapshot, or -1.

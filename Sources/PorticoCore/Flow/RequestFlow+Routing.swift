@@ -4,8 +4,10 @@ import PorticoHTTP
 extension RequestFlow {
     /// Phases 1–3: route the validated head, then run the filters.
     mutating func route(_ valid: ValidatedHead, now: NIODeadline) -> FlowAction {
-        self.record.host = String(valid.host)
+        self.record.host = valid.host
         self.requestHasBody = valid.hasBody
+        self.keepAlive = valid.facts.connection.isPersistent(version: valid.head.version)
+        self.requestFacts = valid.facts
         let query = RouteQuery(method: valid.head.method, host: valid.host, path: valid.head.path, head: valid.head)
         switch self.snapshot.routeTable.lookup(query) {
         case .notFound:
@@ -29,7 +31,7 @@ extension RequestFlow {
                 services: self.services
             )
         }
-        if let expect = valid.head.headers["expect"] {
+        if let expect = valid.facts.expect {
             guard HTTPSyntax.equalsCaseInsensitive(expect, "100-continue") else {
                 return self.respond(error: GatewayError(.badRequest, "unsupported Expect: \(expect)"))
             }
@@ -88,16 +90,15 @@ extension RequestFlow {
 
     /// Phase 3–4: pick a target, build the upstream request, run `onUpstreamRequest`.
     mutating func planUpstream(_ upstream: Upstream, now: NIODeadline) -> FlowAction {
-        let request = self.context!.request
-        if let upgrade = request.headers["upgrade"], request.headers.containsToken("upgrade", in: "connection"),
+        if let upgrade = self.requestFacts?.upgrade, self.requestFacts?.connection.upgrade == true,
             !HTTPSyntax.equalsCaseInsensitive(upgrade, "h2c")
         {
             let policy = self.context!.route.webSocket
             guard policy.enabled else {
                 return self.respond(error: GatewayError(.forbidden, "upgrades are disabled on this route"))
             }
-            if !policy.protocols.isEmpty, request.headers.contains("sec-websocket-protocol") {
-                let offered = request.headers.values("sec-websocket-protocol")
+            if !policy.protocols.isEmpty, self.context!.request.headers.contains("sec-websocket-protocol") {
+                let offered = self.context!.request.headers.values("sec-websocket-protocol")
                     .flatMap { $0.split(separator: ",") }
                     .map { String($0.trimmingHTTPWhitespace()) }
                 let allowed = offered.filter { policy.protocols.contains($0) }
@@ -134,59 +135,95 @@ extension RequestFlow {
         return .connect(plan, sendContinue: self.expectsContinue && !self.requestComplete)
     }
 
-    /// Phase 4: the request as the upstream will see it (rewrites, hop-by-hop fields removed,
-    /// forwarding fields added).
+    /// Phase 4: the request as the upstream will see it: rewritten path, hop-by-hop fields
+    /// (and those `Connection` lists) removed, forwarding fields added, framing restated.
+    ///
+    /// One pass over the fields builds the new list: per-field `set`/`remove` calls would
+    /// each scan the whole list again.
     func makeUpstreamRequest(target: UpstreamTarget) -> RequestHead {
-        let context = self.context!
-        let route = context.route
-        var head = context.request
-        let originalHost = head.headers["host"]
-        let isChunked = head.headers.contains("transfer-encoding")
-        let upgrade = self.isUpgrade ? head.headers["upgrade"] : nil
-
+        // Borrowed through `self.context!` rather than bound to a local: a local copy of the
+        // context would retain everything in it.
+        let route = self.context!.route
+        let request = self.context!.request
+        // Framing facts come from validation: filters cannot change framing fields (the
+        // headers filter refuses them), so they still hold.
+        let facts = self.requestFacts ?? RequestHeaderFacts(request.headers)
+        let trust = self.listener.trustForwardedHeaders
+        let keepClientHost = route.hostOverride == nil && route.preserveHost
+        var head = RequestHead(method: request.method, target: request.target, version: .http1_1)
         if !route.rewrite.isIdentity || !target.basePath.isEmpty {
-            let path = route.rewrite.apply(to: head.path, parameters: context.parameters)
+            let path = route.rewrite.apply(to: request.path, parameters: self.context!.parameters)
             head.setPath(target.basePath.isEmpty ? path : target.basePath + (path == "/" ? "" : path))
         }
-        HopByHop.strip(&head.headers)
-        head.headers.remove(name: "expect")
-        if let override = route.hostOverride {
-            head.headers.set(name: "host", value: override)
-        } else if !route.preserveHost || originalHost == nil {
-            head.headers.set(name: "host", value: target.authority)
-        }
 
-        let trust = self.listener.trustForwardedHeaders
-        if trust, let existing = head.headers["x-forwarded-for"] {
-            head.headers.set(name: "x-forwarded-for", value: existing + ", " + self.client.ip)
-        } else {
-            head.headers.set(name: "x-forwarded-for", value: self.client.ip)
-        }
-        if !(trust && head.headers.contains("x-forwarded-proto")) {
-            head.headers.set(name: "x-forwarded-proto", value: self.client.isSecure ? "https" : "http")
-        }
-        if let originalHost, !(trust && head.headers.contains("x-forwarded-host")) {
-            head.headers.set(name: "x-forwarded-host", value: originalHost)
-        }
-        if self.listener.addForwardedHeader {
-            let node = self.client.ip.contains(":") ? "\"[\(self.client.ip)]\"" : self.client.ip
-            var element = "for=\(node);proto=\(self.client.isSecure ? "https" : "http")"
-            if let originalHost { element += ";host=\"\(originalHost)\"" }
-            if trust, let existing = head.headers["forwarded"] {
-                head.headers.set(name: "forwarded", value: existing + ", " + element)
-            } else {
-                head.headers.set(name: "forwarded", value: element)
+        var fields: [(String, String)] = []
+        fields.reserveCapacity(request.headers.count + 6)
+        var originalHost: String?
+        var forwardedFor: String?
+        var forwarded: String?
+        var via: String?
+        var hasForwardedProto = false
+        var hasForwardedHost = false
+        for field in request.headers.pairs {
+            if let known = KnownHeader.classify(field.0) {
+                switch known {
+                case .host:
+                    originalHost = field.1
+                    if keepClientHost { fields.append(field) }
+                case .xForwardedFor:
+                    if trust { forwardedFor = forwardedFor.map { $0 + ", " + field.1 } ?? field.1 }
+                case .xForwardedProto:
+                    if trust {
+                        hasForwardedProto = true
+                        fields.append(field)
+                    }
+                case .xForwardedHost:
+                    if trust {
+                        hasForwardedHost = true
+                        fields.append(field)
+                    }
+                case .forwarded:
+                    if trust { forwarded = forwarded.map { $0 + ", " + field.1 } ?? field.1 }
+                case .via:
+                    via = via.map { $0 + ", " + field.1 } ?? field.1
+                case .expect:
+                    break  // answered by the gateway itself
+                case .contentLength:
+                    fields.append(field)
+                default:
+                    if !known.isHopByHop { fields.append(field) }
+                }
+            } else if !facts.connection.lists(field.0) {
+                fields.append(field)
             }
         }
-        Self.appendVia(&head.headers, version: head.version)
-        if isChunked {
-            head.headers.add(name: "transfer-encoding", value: "chunked")
+        if !keepClientHost || originalHost == nil {
+            fields.append(("host", route.hostOverride ?? target.authority))
         }
-        if let upgrade {
-            head.headers.add(name: "connection", value: "upgrade")
-            head.headers.add(name: "upgrade", value: upgrade)
+        let clientIP = self.client.ip
+        fields.append(("x-forwarded-for", forwardedFor.map { $0 + ", " + clientIP } ?? clientIP))
+        if !hasForwardedProto {
+            fields.append(("x-forwarded-proto", self.client.isSecure ? "https" : "http"))
         }
-        head.version = .http1_1
+        if let originalHost, !hasForwardedHost {
+            fields.append(("x-forwarded-host", originalHost))
+        }
+        if self.listener.addForwardedHeader {
+            let node = clientIP.contains(":") ? "\"[\(clientIP)]\"" : clientIP
+            var element = "for=\(node);proto=\(self.client.isSecure ? "https" : "http")"
+            if let originalHost { element += ";host=\"\(originalHost)\"" }
+            fields.append(("forwarded", forwarded.map { $0 + ", " + element } ?? element))
+        }
+        let hop = request.version.minor == 0 ? "1.0 portico" : "1.1 portico"
+        fields.append(("via", via.map { $0 + ", " + hop } ?? hop))
+        if !facts.transferEncoding.isEmpty {
+            fields.append(("transfer-encoding", "chunked"))
+        }
+        if self.isUpgrade, let upgrade = facts.upgrade {
+            fields.append(("connection", "upgrade"))
+            fields.append(("upgrade", upgrade))
+        }
+        head.headers = HeaderList(fields)
         return head
     }
 

@@ -19,7 +19,9 @@ extension RequestFlow {
 
     /// Phase 5–6: a response head arrived from the upstream.
     public mutating func upstreamResponseHead(_ received: ResponseHead, now: NIODeadline) -> FlowAction {
-        guard self.phase == .awaitingResponse, let context = self.context else { return .none }
+        guard self.phase == .awaitingResponse, self.context != nil else { return .none }
+        let requestVersion = self.context!.request.version
+        let method = self.context!.request.method
         if (100..<200).contains(received.status) {
             if received.status == 101 {
                 guard self.isUpgrade else {
@@ -43,41 +45,46 @@ extension RequestFlow {
             if received.status == 100 { return .none }
             var head = received
             HopByHop.strip(&head.headers)
-            head.version = context.request.version
+            head.version = requestVersion
             return .sendInformational(head)
         }
-        if let problem = Self.framingProblem(received) {
-            return self.upstreamFailed(.invalidResponse(problem), now: now)
+        var response = ResponseHead(status: received.status, reason: received.reason, version: .http1_1)
+        let facts: ResponseHeaderFacts
+        switch ResponseHeaderFacts.forward(received.headers) {
+        case .failure(let problem):
+            return self.upstreamFailed(.invalidResponse(problem.reason), now: now)
+        case .success(let (forwarded, responseFacts)):
+            response.headers = forwarded
+            facts = responseFacts
         }
         self.record.upstreamRespondedAt = now
         self.record.status = received.status
         self.phase = .streamingResponse
         self.responseHeadSent = true
-        var head = received
-        self.upstreamReusable = Self.isReusable(head)
+        self.upstreamReusable = facts.connection.isPersistent(version: received.version)
         if self.isUpgrade {
             // The client's decoder stopped parsing after the upgrade request; the connection
             // cannot carry another request.
             self.keepAlive = false
             self.upstreamReusable = false
         }
-        HopByHop.strip(&head.headers)
-        Self.appendVia(&head.headers, version: received.version)
-        let method = context.request.method
-        head.version = context.request.version.minor == 0 ? .http1_0 : .http1_1
-        if !head.isBodiless(forRequestMethod: method) && !head.headers.contains("content-length") {
-            if context.request.version.minor >= 1 {
-                head.headers.add(name: "transfer-encoding", value: "chunked")
+        let hop = received.version.minor == 0 ? "1.0 portico" : "1.1 portico"
+        response.headers.add(name: "via", value: facts.via.map { $0 + ", " + hop } ?? hop)
+        response.version = requestVersion.minor == 0 ? .http1_0 : .http1_1
+        if !response.isBodiless(forRequestMethod: method) && !facts.hasContentLength {
+            if requestVersion.minor >= 1 {
+                response.headers.add(name: "transfer-encoding", value: "chunked")
             } else {
                 // An HTTP/1.0 client has no chunked coding: the body ends when we close.
                 self.keepAlive = false
             }
         }
+        var head = response
         self.addDebugHeader(&head)
         self.runResponseFilters(&head)
         if !self.keepAlive {
             head.headers.set(name: "connection", value: "close")
-        } else if context.request.version.minor == 0 {
+        } else if requestVersion.minor == 0 {
             head.headers.set(name: "connection", value: "keep-alive")
         }
         return .sendResponseHead(head)
@@ -207,27 +214,6 @@ extension RequestFlow {
         self.services.exchangeFinished(upstream: plan.upstream, target: plan.targetIndex)
     }
 
-    /// Why a response's framing is ambiguous (RFC 9112 §6.3), or nil: the same rules the
-    /// client side gets, so a confused upstream cannot desynchronise the client connection.
-    static func framingProblem(_ head: ResponseHead) -> String? {
-        let lengths = head.headers.values("content-length")
-        if head.headers.contains("transfer-encoding") && !lengths.isEmpty {
-            return "both Content-Length and Transfer-Encoding"
-        }
-        var declared: Substring?
-        for value in lengths {
-            for element in value.split(separator: ",", omittingEmptySubsequences: false) {
-                let trimmed = element.trimmingHTTPWhitespace()
-                guard !trimmed.isEmpty, trimmed.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
-                    return "invalid Content-Length"
-                }
-                if let declared, declared != trimmed { return "conflicting Content-Length values" }
-                declared = trimmed
-            }
-        }
-        return nil
-    }
-
     /// Whether the upstream may be reused after this response (RFC 9112 §9.3).
     static func isReusable(_ head: ResponseHead) -> Bool {
         if head.version.major == 1 && head.version.minor == 0 {
@@ -244,7 +230,7 @@ extension RequestFlow {
 
     /// Phase 7: the response filters of every filter that saw the request, in reverse.
     func runResponseFilters(_ head: inout ResponseHead) {
-        guard let context = self.context, self.filtersEntered > 0 else { return }
+        guard self.filtersEntered > 0, let context = self.context else { return }
         let filters = context.route.filters
         for index in stride(from: self.filtersEntered - 1, through: 0, by: -1) {
             filters[index].filter.onResponse(&head, context: context)

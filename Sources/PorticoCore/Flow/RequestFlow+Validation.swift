@@ -1,5 +1,47 @@
 import PorticoHTTP
 
+/// What the proxy needs to know about a request's headers, gathered in one pass.
+struct RequestHeaderFacts {
+    var hostCount = 0
+    var host: String?
+    var contentLength: Int?
+    var contentLengthValid = true
+    var transferEncoding: [String] = []
+    var expect: String?
+    var upgrade: String?
+    var connection = ConnectionOptions()
+
+    init(_ headers: HeaderList) {
+        for field in headers.pairs {
+            guard let known = KnownHeader.classify(field.0) else { continue }
+            switch known {
+            case .host:
+                self.hostCount += 1
+                self.host = field.1
+            case .contentLength:
+                HTTPSyntax.forEachListElement(in: field.1) { element in
+                    guard let length = HTTPSyntax.parseDecimal(element) else {
+                        self.contentLengthValid = false
+                        return
+                    }
+                    if let declared = self.contentLength, declared != length { self.contentLengthValid = false }
+                    self.contentLength = length
+                }
+            case .transferEncoding:
+                self.transferEncoding.append(field.1)
+            case .expect:
+                self.expect = field.1
+            case .upgrade:
+                self.upgrade = field.1
+            case .connection:
+                self.connection.parse(field.1)
+            default:
+                break
+            }
+        }
+    }
+}
+
 /// A request head that passed validation, with what routing needs worked out once.
 struct ValidatedHead {
     var head: RequestHead
@@ -7,6 +49,8 @@ struct ValidatedHead {
     var host: Substring
     /// Whether a body follows the head.
     var hasBody: Bool
+    /// The header facts.
+    var facts: RequestHeaderFacts
 }
 
 extension RequestFlow {
@@ -22,7 +66,7 @@ extension RequestFlow {
         guard head.version.major == 1 else {
             return .failure(GatewayError(.badRequest, "unsupported HTTP version"))
         }
-        if !head.target.hasPrefix("/") {
+        if head.target.utf8.first != UInt8(ascii: "/") {
             // Absolute form (RFC 9112 §3.2.2): its authority replaces any Host header.
             guard let (authority, originForm) = Self.splitAbsoluteForm(head.target) else {
                 return .failure(GatewayError(.badRequest, "invalid request target"))
@@ -30,43 +74,31 @@ extension RequestFlow {
             head.headers.set(name: "host", value: authority)
             head.target = originForm
         }
-        let hostCount = head.headers.count(of: "host")
-        if hostCount > 1 || (hostCount == 0 && head.version.minor >= 1) {
-            return .failure(GatewayError(.badRequest, hostCount > 1 ? "multiple Host headers" : "missing Host header"))
+        let facts = RequestHeaderFacts(head.headers)
+        if facts.hostCount > 1 || (facts.hostCount == 0 && head.version.minor >= 1) {
+            return .failure(GatewayError(.badRequest, facts.hostCount > 1 ? "multiple Host headers" : "missing Host header"))
         }
-        let hostValue = head.headers["host"] ?? ""
-        guard let host = Self.routingHost(hostValue) else {
+        guard let host = Self.routingHost(facts.host ?? "") else {
             return .failure(GatewayError(.badRequest, "invalid Host header"))
         }
 
         // Framing (RFC 9112 §6.1, §6.3): both headers at once, or conflicting lengths, are
         // the classic smuggling vectors; refuse rather than guess.
-        let chunked = head.headers.contains("transfer-encoding")
-        var declaredLength: Int?
-        for value in head.headers.values("content-length") {
-            for element in value.split(separator: ",", omittingEmptySubsequences: false) {
-                let trimmed = element.trimmingHTTPWhitespace()
-                guard !trimmed.isEmpty, trimmed.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let length = Int(trimmed)
-                else {
-                    return .failure(GatewayError(.badRequest, "invalid Content-Length"))
-                }
-                if let declared = declaredLength, declared != length {
-                    return .failure(GatewayError(.badRequest, "conflicting Content-Length values"))
-                }
-                declaredLength = length
-            }
+        guard facts.contentLengthValid else {
+            return .failure(GatewayError(.badRequest, "invalid or conflicting Content-Length"))
         }
+        let chunked = !facts.transferEncoding.isEmpty
         if chunked {
-            if declaredLength != nil {
+            if facts.contentLength != nil {
                 return .failure(GatewayError(.badRequest, "both Content-Length and Transfer-Encoding"))
             }
-            let codings = head.headers.values("transfer-encoding").joined(separator: ",")
-            let last = codings.split(separator: ",").last.map { String($0.trimmingHTTPWhitespace()) } ?? ""
-            guard HTTPSyntax.equalsCaseInsensitive(last, "chunked") else {
+            var last: Substring = ""
+            HTTPSyntax.forEachListElement(in: facts.transferEncoding.last ?? "") { last = $0 }
+            guard ConnectionOptions.equals(last, "chunked") else {
                 return .failure(GatewayError(.badRequest, "Transfer-Encoding must end with chunked"))
             }
         }
-        if let declaredLength, declaredLength > self.listener.maxBodyBytes {
+        if let declaredLength = facts.contentLength, declaredLength > self.listener.maxBodyBytes {
             return .failure(GatewayError(.payloadTooLarge, "request body exceeds \(self.listener.maxBodyBytes) bytes"))
         }
         guard let path = PathNormalizer.normalize(head.path) else {
@@ -75,30 +107,63 @@ extension RequestFlow {
         if path.endIndex != head.path.endIndex || path.startIndex != head.path.startIndex {
             head.setPath(path)
         }
-        return .success(ValidatedHead(head: head, host: host, hasBody: chunked || (declaredLength ?? 0) > 0))
+        return .success(
+            ValidatedHead(head: head, host: host, hasBody: chunked || (facts.contentLength ?? 0) > 0, facts: facts)
+        )
     }
 
     /// `Example.COM:8080` → `example.com`; `[::1]:80` → `[::1]`; nil if malformed.
     static func routingHost(_ value: String) -> Substring? {
-        var host = value[...].trimmingHTTPWhitespace()
-        if host.hasPrefix("[") {
-            guard let close = host.firstIndex(of: "]") else { return nil }
-            let rest = host[host.index(after: close)...]
-            guard rest.isEmpty || (rest.hasPrefix(":") && rest.dropFirst().allSatisfy(\.isASCII)) else { return nil }
-            host = host[...close]
-        } else if let colon = host.lastIndex(of: ":") {
-            let port = host[host.index(after: colon)...]
-            guard port.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
-            host = host[..<colon]
+        // Byte offsets over the contiguous UTF-8 (String.Index arithmetic costs far more).
+        let bounds: (Int, Int, Bool)?? = value.utf8.withContiguousStorageIfAvailable { bytes in
+            var start = 0
+            var end = bytes.count
+            while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+            while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+            func digitsOnly(_ from: Int) -> Bool {
+                var index = from
+                while index < end {
+                    guard bytes[index] >= 0x30 && bytes[index] <= 0x39 else { return false }
+                    index += 1
+                }
+                return true
+            }
+            if start < end, bytes[start] == UInt8(ascii: "[") {
+                var close = start
+                while close < end, bytes[close] != UInt8(ascii: "]") { close += 1 }
+                guard close < end else { return nil }
+                if close + 1 < end {
+                    guard bytes[close + 1] == UInt8(ascii: ":"), digitsOnly(close + 2) else { return nil }
+                }
+                end = close + 1
+            } else {
+                var colon = end - 1
+                while colon >= start, bytes[colon] != UInt8(ascii: ":") { colon -= 1 }
+                if colon >= start {
+                    guard digitsOnly(colon + 1) else { return nil }
+                    end = colon
+                }
+            }
+            var hasUppercase = false
+            var index = start
+            while index < end {
+                let byte = bytes[index]
+                if byte <= 0x20 || byte == 0x7F || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "@") { return nil }
+                if byte &- UInt8(ascii: "A") < 26 { hasUppercase = true }
+                index += 1
+            }
+            return (start, end, hasUppercase)
         }
-        for byte in host.utf8
-        where byte <= 0x20 || byte == 0x7F || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "@") {
-            return nil
+        guard let found = bounds else {
+            // Not contiguous (never for native strings): make it so and retry.
+            var copy = value
+            copy.makeContiguousUTF8()
+            return Self.routingHost(copy)
         }
-        if host.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) {
-            return Substring(HTTPSyntax.lowercasedASCII(String(host)))
-        }
-        return host
+        guard let (start, end, hasUppercase) = found else { return nil }
+        let utf8 = value.utf8
+        let host = Substring(utf8[utf8.index(utf8.startIndex, offsetBy: start)..<utf8.index(utf8.startIndex, offsetBy: end)])
+        return hasUppercase ? Substring(HTTPSyntax.lowercasedASCII(String(host))) : host
     }
 
     /// `http://host:port/path?q` → (`host:port`, `/path?q`).

@@ -41,6 +41,7 @@ public struct RequestFlow {
     var retained: [ByteBuffer]? = []
     var retainedBytes = 0
     var upstreamRequest: RequestHead?
+    var requestFacts: RequestHeaderFacts?
     var plan: UpstreamPlan?
     var filtersEntered = 0
     var expectsContinue = false
@@ -106,8 +107,8 @@ public struct RequestFlow {
 
     /// The total time allowed for this request (route timeout, else the upstream's).
     public var requestTimeout: TimeAmount? {
-        guard let context else { return nil }
-        if let timeout = context.route.timeout { return timeout }
+        guard self.context != nil else { return nil }
+        if let timeout = self.context!.route.timeout { return timeout }
         if let plan { return plan.upstream.timeouts.request }
         return nil
     }
@@ -125,8 +126,7 @@ public struct RequestFlow {
         precondition(self.phase == .idle, "receiveHead called twice")
         self.record.startedAt = now
         self.record.method = head.method
-        self.record.path = String(head.path)
-        self.keepAlive = head.isKeepAlive
+        self.record.path = head.path
         switch self.validate(head) {
         case .failure(let error):
             return self.respond(error: error)

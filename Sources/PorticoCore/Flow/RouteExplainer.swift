@@ -113,7 +113,7 @@ public struct RouteExplainer {
         var action = flow.receiveHead(head, now: now)
         if case .connect = action { _ = flow.receiveEnd() }
 
-        let host = flow.record.host
+        let host = String(flow.record.host)
         let path = flow.context.map { String($0.request.path) } ?? String(head.path)
         var explanation = Explanation(
             method: head.method.name,

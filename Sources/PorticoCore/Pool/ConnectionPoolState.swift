@@ -7,21 +7,39 @@ import NIOCore
 /// `maxConnectionsPerTarget`, at most `maxIdlePerTarget` idle ones, and an idle timeout.
 /// The shell that owns the sockets reports events and carries out the returned actions;
 /// time is passed in.
+///
+/// Generic over key and connection id for tests; `@inlinable` so the socket shell gets a
+/// version specialised to its concrete types (an unspecialised generic looks up type
+/// metadata at run time on every call).
 public struct ConnectionPoolState<Key: Hashable, ID: Hashable> {
+    @usableFromInline
     struct IdleConnection {
-        var id: ID
-        var since: NIODeadline
-        var timeout: TimeAmount
+        @usableFromInline var id: ID
+        @usableFromInline var since: NIODeadline
+        @usableFromInline var timeout: TimeAmount
+
+        @inlinable
+        init(id: ID, since: NIODeadline, timeout: TimeAmount) {
+            self.id = id
+            self.since = since
+            self.timeout = timeout
+        }
     }
 
+    @usableFromInline
     struct TargetState {
-        var idle: [IdleConnection] = []
-        var total = 0
+        @usableFromInline var idle: [IdleConnection] = []
+        @usableFromInline var total = 0
+
+        @inlinable
+        init() {}
     }
 
-    private var targets: [Key: TargetState] = [:]
+    @usableFromInline
+    var targets: [Key: TargetState] = [:]
 
     /// An empty pool.
+    @inlinable
     public init() {}
 
     /// What to do for a request that needs a connection.
@@ -43,6 +61,7 @@ public struct ConnectionPoolState<Key: Hashable, ID: Hashable> {
     }
 
     /// A request needs a connection to `key`; `fresh` forbids reuse (upgrades, replays).
+    @inlinable
     public mutating func acquire(_ key: Key, settings: PoolSettings, fresh: Bool = false) -> AcquireAction {
         var state = self.targets[key, default: TargetState()]
         defer { self.targets[key] = state }
@@ -57,12 +76,14 @@ public struct ConnectionPoolState<Key: Hashable, ID: Hashable> {
     }
 
     /// A connect that ``acquire(_:settings:fresh:)`` asked for failed.
+    @inlinable
     public mutating func connectFailed(_ key: Key) {
         self.targets[key]?.total -= 1
         self.dropIfEmpty(key)
     }
 
     /// A busy connection finished its exchange; `reusable` if it can carry another one.
+    @inlinable
     public mutating func released(_ key: Key, id: ID, reusable: Bool, settings: PoolSettings, now: NIODeadline)
         -> ReleaseAction
     {
@@ -75,6 +96,7 @@ public struct ConnectionPoolState<Key: Hashable, ID: Hashable> {
     }
 
     /// A connection (idle or busy) closed; call exactly once per connection that was opened.
+    @inlinable
     public mutating func closed(_ key: Key, id: ID) {
         guard var state = self.targets[key] else { return }
         state.idle.removeAll { $0.id == id }
@@ -85,6 +107,7 @@ public struct ConnectionPoolState<Key: Hashable, ID: Hashable> {
 
     /// Idle connections that have waited longer than their timeout; close them (their
     /// `closed` follows when the socket closes).
+    @inlinable
     public mutating func expired(now: NIODeadline) -> [ID] {
         var result: [ID] = []
         for key in Array(self.targets.keys) {
@@ -103,15 +126,19 @@ public struct ConnectionPoolState<Key: Hashable, ID: Hashable> {
     }
 
     /// Idle connections to `key`.
+    @inlinable
     public func idleCount(_ key: Key) -> Int { self.targets[key]?.idle.count ?? 0 }
 
     /// All connections (idle, busy, connecting) to `key`.
+    @inlinable
     public func totalCount(_ key: Key) -> Int { self.targets[key]?.total ?? 0 }
 
     /// Every idle connection, e.g. to close them all at shutdown.
+    @inlinable
     public var allIdle: [ID] { self.targets.values.flatMap { $0.idle.map(\.id) } }
 
-    private mutating func dropIfEmpty(_ key: Key) {
+    @inlinable
+    mutating func dropIfEmpty(_ key: Key) {
         if let state = self.targets[key], state.total <= 0, state.idle.isEmpty {
             self.targets[key] = nil
         }
