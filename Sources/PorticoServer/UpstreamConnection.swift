@@ -11,7 +11,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPClientRequestPart
 
     /// The pool key (target address).
-    let key: SocketAddress
+    let key: PoolKey
     private unowned let pool: UpstreamPool
     private(set) var context: ChannelHandlerContext?
     /// The handler whose request uses this connection; nil while pooled.
@@ -21,7 +21,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     private var readHeld = false
     private(set) var isClosed = false
 
-    init(key: SocketAddress, pool: UpstreamPool) {
+    init(key: PoolKey, pool: UpstreamPool) {
         self.key = key
         self.pool = pool
     }

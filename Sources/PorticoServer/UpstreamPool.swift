@@ -10,7 +10,7 @@ import PorticoCore
 final class UpstreamPool {
     let eventLoop: any EventLoop
     private let logger: Logger
-    private var state = ConnectionPoolState<SocketAddress, ObjectIdentifier>()
+    private var state = ConnectionPoolState<PoolKey, ObjectIdentifier>()
     private var connections: [ObjectIdentifier: UpstreamConnection] = [:]
     private var sweepTask: RepeatedTask?
     private var shuttingDown = false
@@ -39,7 +39,7 @@ final class UpstreamPool {
 
     /// A connection for `plan`'s target.
     func acquire(_ plan: UpstreamPlan) -> Acquisition {
-        let key = plan.target.address
+        let key = plan.target.poolKey
         let settings = plan.upstream.pool
         while true {
             switch self.state.acquire(key, settings: settings, fresh: plan.fresh) {
@@ -63,7 +63,7 @@ final class UpstreamPool {
 
     private func connect(_ target: UpstreamTarget, timeout: TimeAmount) -> EventLoopFuture<UpstreamConnection>.Isolated
     {
-        let key = target.address
+        let key = target.poolKey
         let future = ClientBootstrap(group: self.eventLoop)
             .connectTimeout(timeout)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
@@ -81,7 +81,7 @@ final class UpstreamPool {
                     )
                 }
             }
-            .connect(to: key)
+            .connect(to: target.address)
         return future.assumeIsolated().flatMapThrowing { channel in
             let connection = UpstreamConnection(key: key, pool: self)
             do {
@@ -126,7 +126,8 @@ final class UpstreamPool {
 
     /// Idle and total connection counts for a target (tests, admin).
     func counts(for address: SocketAddress) -> (idle: Int, total: Int) {
-        (self.state.idleCount(address), self.state.totalCount(address))
+        let key = PoolKey(address: address)
+        return (self.state.idleCount(key), self.state.totalCount(key))
     }
 
     private func closeExpired() {

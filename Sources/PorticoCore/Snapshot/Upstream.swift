@@ -47,7 +47,11 @@ public struct UpstreamTarget: Sendable, Hashable {
     /// The port.
     public var port: Int
     /// The resolved socket address (resolved at config load: no DNS on the hot path).
-    public var address: SocketAddress
+    public var address: SocketAddress {
+        didSet { self.poolKey = PoolKey(address: self.address) }
+    }
+    /// The pool key for `address`.
+    public private(set) var poolKey: PoolKey
     /// The relative weight (≥ 1).
     public var weight: Int
     /// `Host` header value for this target: `host` or `host:port` when not the default port.
@@ -61,6 +65,7 @@ public struct UpstreamTarget: Sendable, Hashable {
         self.host = host
         self.port = port
         self.address = address
+        self.poolKey = PoolKey(address: address)
         self.weight = weight
         let hostText = host.contains(":") ? "[\(host)]" : host
         self.authority = port == 80 ? hostText : "\(hostText):\(port)"
