@@ -48,6 +48,23 @@ public enum HTTPMethod: Hashable, Sendable {
         }
     }
 
+    /// A distinct bit for each standard method (0 for `.other`), for method sets as masks.
+    @inlinable
+    public var standardBit: UInt16 {
+        switch self {
+        case .GET: 1 << 0
+        case .HEAD: 1 << 1
+        case .POST: 1 << 2
+        case .PUT: 1 << 3
+        case .DELETE: 1 << 4
+        case .CONNECT: 1 << 5
+        case .OPTIONS: 1 << 6
+        case .TRACE: 1 << 7
+        case .PATCH: 1 << 8
+        case .other: 0
+        }
+    }
+
     /// Whether the token is a syntactically valid method (an RFC 9110 `token`).
     public static func isValidToken(_ token: String) -> Bool {
         !token.isEmpty && token.utf8.allSatisfy(HTTPSyntax.isTokenByte)
@@ -116,17 +133,7 @@ public struct HTTPMethodSet: Hashable, Sendable {
     }
 
     private static func bit(_ method: HTTPMethod) -> UInt16? {
-        switch method {
-        case .GET: 1 << 0
-        case .HEAD: 1 << 1
-        case .POST: 1 << 2
-        case .PUT: 1 << 3
-        case .DELETE: 1 << 4
-        case .CONNECT: 1 << 5
-        case .OPTIONS: 1 << 6
-        case .TRACE: 1 << 7
-        case .PATCH: 1 << 8
-        case .other: nil
-        }
+        let bit = method.standardBit
+        return bit == 0 ? nil : bit
     }
 }

@@ -76,7 +76,8 @@ extension RequestFlow {
         }
         let facts = RequestHeaderFacts(head.headers)
         if facts.hostCount > 1 || (facts.hostCount == 0 && head.version.minor >= 1) {
-            return .failure(GatewayError(.badRequest, facts.hostCount > 1 ? "multiple Host headers" : "missing Host header"))
+            return .failure(
+                GatewayError(.badRequest, facts.hostCount > 1 ? "multiple Host headers" : "missing Host header"))
         }
         guard let host = Self.routingHost(facts.host ?? "") else {
             return .failure(GatewayError(.badRequest, "invalid Host header"))
@@ -162,7 +163,8 @@ extension RequestFlow {
         }
         guard let (start, end, hasUppercase) = found else { return nil }
         let utf8 = value.utf8
-        let host = Substring(utf8[utf8.index(utf8.startIndex, offsetBy: start)..<utf8.index(utf8.startIndex, offsetBy: end)])
+        let host = Substring(
+            utf8[utf8.index(utf8.startIndex, offsetBy: start)..<utf8.index(utf8.startIndex, offsetBy: end)])
         return hasUppercase ? Substring(HTTPSyntax.lowercasedASCII(String(host))) : host
     }
 

@@ -109,18 +109,7 @@ final class RouteIndex: @unchecked Sendable {
     /// are looked up in the route's `HTTPMethodSet`.
     @inline(__always)
     static func methodBit(_ method: HTTPMethod) -> UInt16 {
-        switch method {
-        case .GET: 1 << 0
-        case .HEAD: 1 << 1
-        case .POST: 1 << 2
-        case .PUT: 1 << 3
-        case .DELETE: 1 << 4
-        case .CONNECT: 1 << 5
-        case .OPTIONS: 1 << 6
-        case .TRACE: 1 << 7
-        case .PATCH: 1 << 8
-        case .other: 0
-        }
+        method.standardBit
     }
 
     static let standardMethods: [HTTPMethod] = [.GET, .HEAD, .POST, .PUT, .DELETE, .CONNECT, .OPTIONS, .TRACE, .PATCH]
