@@ -122,7 +122,14 @@ let package = Package(
             dependencies: ["PorticoCore", "PorticoHTTP", .product(name: "NIOEmbedded", package: "swift-nio")]
         ),
         .testTarget(name: "PorticoConfigTests", dependencies: ["PorticoConfig", "PorticoCore"]),
-        .testTarget(name: "PorticoFiltersTests", dependencies: ["PorticoFilters", "PorticoConfig", "PorticoCore"]),
+        .testTarget(
+            name: "PorticoFiltersTests",
+            dependencies: [
+                "PorticoFilters", "PorticoConfig", "PorticoCore", "PorticoHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "PorticoServerTests",
             dependencies: [

@@ -17,6 +17,8 @@ struct EnvironmentSubstitutionTests {
         #expect(apply("${EMPTY}") == "")
         #expect(apply("${MISSING:-}") == "")
         #expect(apply("$${HOST}") == "${HOST}")
+        // Lower-case references are request-data placeholders for filters: kept as written.
+        #expect(apply("${client_ip} ${jwt.sub} ${HOST}") == "${client_ip} ${jwt.sub} 10.0.0.1")
         #expect(apply("cost: $$5") == "cost: $5")
         // A lone `$` is literal: regexes and rewrite groups need no escaping.
         #expect(apply("^/v1/(.*)$") == "^/v1/(.*)$")

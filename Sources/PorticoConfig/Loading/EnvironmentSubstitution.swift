@@ -1,5 +1,9 @@
 /// `${VAR}`, `${VAR:-default}` and `$$` in scalar values.
 ///
+/// Environment variable names are upper case (`[A-Z_][A-Z0-9_]*`). A reference starting with a
+/// lower-case letter (`${client_ip}`, `${jwt.sub}`) is a request-data placeholder that some
+/// filter values understand (the `headers` filter); it is kept as written.
+///
 /// Substitution runs on values after parsing, never on the text, so a variable can only ever
 /// produce a string: it cannot inject keys, lists or YAML syntax, and every position in the
 /// file stays where the parser saw it. A `$` not followed by `{` or `$` is kept, so regexes
@@ -29,7 +33,7 @@ enum EnvironmentSubstitution {
             case .unterminated:
                 "write ${NAME} or ${NAME:-default}; write $$ for a literal '$'"
             case .invalidReference:
-                "names are letters, digits and '_', not starting with a digit; write $${...} for a literal '${...}'"
+                "environment variable names are upper-case letters, digits and '_', not starting with a digit; write $${...} for a literal '${...}'"
             }
         }
     }
@@ -72,6 +76,11 @@ enum EnvironmentSubstitution {
                 break
             }
             let inside = String(String.UnicodeScalarView(scalars[(index + 2)..<close]))
+            if let first = inside.unicodeScalars.first, ("a"..."z").contains(first) {
+                output.append(contentsOf: scalars[index...close])
+                index = close + 1
+                continue
+            }
             switch self.resolve(inside, environment: environment) {
             case .success(let value):
                 output.append(contentsOf: value.unicodeScalars)
@@ -104,10 +113,8 @@ enum EnvironmentSubstitution {
     }
 
     private static func isValidName(_ name: Substring) -> Bool {
-        guard let first = name.unicodeScalars.first, first.isASCII, !("0"..."9").contains(first) else { return false }
-        return name.unicodeScalars.allSatisfy {
-            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_")
-        }
+        guard let first = name.unicodeScalars.first, ("A"..."Z").contains(first) || first == "_" else { return false }
+        return name.unicodeScalars.allSatisfy { ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
     }
 }
 
