@@ -133,7 +133,7 @@ let package = Package(
         .testTarget(
             name: "PorticoServerTests",
             dependencies: [
-                "PorticoServer", "PorticoFilters", "PorticoObservability", "PorticoTesting",
+                "Portico", "PorticoServer", "PorticoFilters", "PorticoObservability", "PorticoTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -15,8 +15,8 @@ struct PorticoCommand: ParsableCommand {
         commandName: "portico",
         abstract: "Portico, an API gateway and reverse proxy.",
         discussion: """
-            Exit codes: 0 success; 1 invalid configuration or runtime failure; 2 bad command line; \
-            3 route-test found no route.
+            Exit codes: 0 success; 1 invalid configuration or runtime failure; 3 route-test found no \
+            route; 64 bad command line.
             """,
         version: PorticoVersion.current,
         subcommands: [Run.self, Validate.self, RouteTest.self, Version.self],

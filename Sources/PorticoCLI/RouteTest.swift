@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NIOPosix
 import Portico
 
 /// `portico route-test --config F METHOD URL [-H k:v]...`: explain routing (SPEC F-14).
@@ -38,7 +39,8 @@ struct RouteTest: ParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
-        let explanation = RouteExplainer(snapshot: snapshot).explain(head)
+        let explanation = RouteExplainer(snapshot: snapshot, eventLoop: MultiThreadedEventLoopGroup.singleton.next())
+            .explain(head)
         if self.json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

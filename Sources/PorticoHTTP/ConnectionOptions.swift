@@ -43,7 +43,8 @@ public struct ConnectionOptions: Sendable {
     @inlinable
     public func lists(_ name: String) -> Bool {
         guard !self.otherFields.isEmpty else { return false }
-        return self.otherFields.contains { Self.equals($0, HTTPSyntax.lowercasedASCII(name)) }
+        let lowered = HTTPSyntax.lowercasedASCII(name)
+        return self.otherFields.contains { Self.equals($0, lowered) }
     }
 
     /// Whether the connection stays open after this message, for a message of `version`

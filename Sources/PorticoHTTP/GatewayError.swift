@@ -23,6 +23,8 @@ public struct GatewayError: Error, Sendable, Equatable {
         case methodNotAllowed = "method_not_allowed"
         case requestTimeout = "request_timeout"
         case payloadTooLarge = "payload_too_large"
+        case expectationFailed = "expectation_failed"
+        case notImplemented = "not_implemented"
         case uriTooLong = "uri_too_long"
         case tooManyRequests = "too_many_requests"
         case headersTooLarge = "request_header_fields_too_large"
@@ -41,6 +43,8 @@ public struct GatewayError: Error, Sendable, Equatable {
             case .methodNotAllowed: 405
             case .requestTimeout: 408
             case .payloadTooLarge: 413
+            case .expectationFailed: 417
+            case .notImplemented: 501
             case .uriTooLong: 414
             case .tooManyRequests: 429
             case .headersTooLarge: 431

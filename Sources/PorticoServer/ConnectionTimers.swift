@@ -12,12 +12,18 @@ struct ConnectionTimers {
     var responseHeader: NIODeadline?
     /// Total request deadline.
     var request: NIODeadline?
+    /// The client must send more of its request body by then (read-body timeout).
+    var requestBody: NIODeadline?
+    /// The client must take more of the response by then (it stopped reading).
+    var writeStall: NIODeadline?
 
     /// The earliest deadline, if any.
     var earliest: NIODeadline? {
         var earliest = self.waitingForHead
         if let deadline = self.responseHeader, earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
         if let deadline = self.request, earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
+        if let deadline = self.requestBody, earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
+        if let deadline = self.writeStall, earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
         return earliest
     }
 }

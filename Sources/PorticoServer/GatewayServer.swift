@@ -126,8 +126,9 @@ public final class GatewayServer: Sendable {
         try sync.addHandler(ProxyHandler(runtime: runtime, listener: listener, client: client))
     }
 
-    /// Stops accepting, lets in-flight requests finish (idle keep-alive connections close
-    /// at once, busy ones after their response), and force-closes what is left after `timeout`.
+    /// Stops accepting and lets in-flight requests finish (idle keep-alive connections close
+    /// at once, busy ones after their response), waiting at most `timeout`. Whatever is still
+    /// open afterwards (tunnels, long streams) closes when the event loops shut down.
     public func drain(timeout: TimeAmount) async {
         let channels = self.state.withLockedValue { $0.channels }
         var futures: [EventLoopFuture<Void>] = []

@@ -20,6 +20,7 @@ final class LoopRuntime: LoopServices {
     private var snapshot: RuntimeSnapshot?
     private var balancers: [any Balancer] = []
     private var accessLogFormatter: AccessLogFormatter?
+    private var filterStates: [ObjectIdentifier: AnyObject] = [:]
     private var flushTask: RepeatedTask?
 
     init(eventLoop: any EventLoop, store: SnapshotStore, logger: Logger, accessLogOutput: LineOutput) {
@@ -59,6 +60,7 @@ final class LoopRuntime: LoopServices {
         if latest !== self.snapshot {
             self.snapshot = latest
             self.balancers = latest.upstreams.map { $0.makeBalancer() }
+            self.filterStates = [:]  // filters are rebuilt with each snapshot
             self.metrics.adopt(latest)
             self.accessLogFormatter =
                 latest.settings.accessLog
@@ -106,6 +108,13 @@ final class LoopRuntime: LoopServices {
 
     func exchangeFinished(upstream: Upstream, target: Int) {
         self.balancer(for: upstream)?.requestFinished(target: target)
+    }
+
+    func filterState<State: AnyObject>(for key: ObjectIdentifier, make: () -> State) -> State {
+        if let state = self.filterStates[key] as? State { return state }
+        let state = make()
+        self.filterStates[key] = state
+        return state
     }
 
     func makeRequestID() -> String {

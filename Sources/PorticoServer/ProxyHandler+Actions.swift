@@ -31,12 +31,11 @@ extension ProxyHandler {
                 self.flushPending()
             }
 
+        case .sendContinue:
+            self.writeContinue()
+
         case .connect(let plan, let sendContinue):
-            if sendContinue {
-                self.context?.write(
-                    self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
-                self.needsDownstreamFlush = true
-            }
+            if sendContinue { self.writeContinue() }
             self.connectUpstream(plan)
 
         case .sendRequest(let head, let body, let end):
@@ -45,10 +44,8 @@ extension ProxyHandler {
             for part in body { upstream.write(.body(.byteBuffer(part))) }
             if end { upstream.write(.end(nil)) }
             upstream.flush()
-            if let plan = self.flow?.currentPlan {
-                self.timers.responseHeader = .now() + plan.upstream.timeouts.responseHeader
-                self.rescheduleTimer()
-            }
+            if end { self.armResponseHeaderTimer() }
+            self.armRequestTimerIfNeeded()
             self.resumeReadIfPossible()
 
         case .forwardRequestBody(let buffer):
@@ -58,6 +55,9 @@ extension ProxyHandler {
         case .forwardRequestEnd:
             self.upstream?.write(.end(nil))
             self.needsUpstreamFlush = true
+            // The response-header timeout counts from the end of the request: an upload may
+            // legitimately take longer than it.
+            self.armResponseHeaderTimer()
 
         case .sendInformational(let head):
             self.context?.write(self.wrapOutboundOut(.head(head.nio)), promise: nil)
@@ -104,6 +104,28 @@ extension ProxyHandler {
             }
             self.close()
         }
+    }
+
+    private func writeContinue() {
+        self.context?.write(
+            self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
+        self.needsDownstreamFlush = true
+    }
+
+    private func armResponseHeaderTimer() {
+        guard let timeout = self.flow?.currentPlan?.upstream.timeouts.responseHeader else { return }
+        self.timers.responseHeader = .now() + timeout
+        self.rescheduleTimer()
+    }
+
+    /// The total request timeout, once it is known (an upstream's applies only after a
+    /// target was planned, which can follow a suspended filter).
+    private func armRequestTimerIfNeeded() {
+        guard self.timers.request == nil, let timeout = self.flow?.requestTimeout,
+            let started = self.flow?.record.startedAt
+        else { return }
+        self.timers.request = started + timeout
+        self.rescheduleTimer()
     }
 
     /// After a local response: the exchange is over if the request was fully read.

@@ -33,24 +33,39 @@ extension ProxyHandler {
         }
         if let deadline = self.timers.responseHeader, deadline <= now, self.flow != nil {
             self.timers.responseHeader = nil
-            if let upstream = self.upstream {
-                upstream.owner = nil
-                self.upstream = nil
-                upstream.close()
-            }
+            self.dropUpstream()
             self.perform(self.flow!.upstreamFailed(.responseHeaderTimeout, now: now))
             self.flushPending()
         }
         if let deadline = self.timers.request, deadline <= now, self.flow != nil {
             self.timers.request = nil
-            if self.flow!.isUpstreamActive, let upstream = self.upstream {
-                upstream.owner = nil
-                self.upstream = nil
-                upstream.close()
-            }
+            if self.flow!.isUpstreamActive { self.dropUpstream() }
             self.perform(self.flow!.requestTimedOut(now: now))
             self.flushPending()
         }
+        if let deadline = self.timers.requestBody, deadline <= now, self.flow != nil {
+            self.timers.requestBody = nil
+            if self.flow!.isUpstreamActive { self.dropUpstream() }
+            self.perform(self.flow!.requestBodyTimedOut(now: now))
+            self.flushPending()
+        }
+        if let deadline = self.timers.writeStall, deadline <= now {
+            self.timers.writeStall = nil
+            if self.flow != nil {
+                self.dropUpstream()
+                self.perform(self.flow!.clientStalled(now: now))
+            } else {
+                self.close()
+            }
+        }
         self.rescheduleTimer()
+    }
+
+    /// Detaches and closes the upstream connection (it cannot finish its exchange).
+    func dropUpstream() {
+        guard let upstream = self.upstream else { return }
+        upstream.owner = nil
+        self.upstream = nil
+        upstream.close()
     }
 }

@@ -12,8 +12,10 @@ extension ProxyHandler {
             self.close()
             return
         }
+        self.tunnelStarted = true
         self.runtime.requestFinished(flow.record, client: self.client, now: .now())
         self.runtime.metrics.upgrades += 1
+        self.flow!.tunnelClosed()  // the HTTP exchange is over: balancer counts released
         self.flow = nil
         self.upstream = nil
         upstream.owner = nil
@@ -62,7 +64,10 @@ extension ProxyHandler {
                 clientChannel.read()
                 upstreamChannel.read()
             } catch {
+                // A side closed before the switch: end both (the session balances the gauges).
                 session.close()
+                clientChannel.close(promise: nil)
+                upstreamChannel.close(promise: nil)
             }
         }
     }

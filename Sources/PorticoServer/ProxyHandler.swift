@@ -25,8 +25,11 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Increments per request, so late callbacks (suspended filters, connects) can tell
     /// whether they still belong to the current request.
     var generation = 0
-    /// Parts of pipelined requests that arrived while another was being served.
-    var queued = CircularBuffer<HTTPServerRequestPart>()
+    /// Parts of pipelined requests that arrived while another was being served, and a
+    /// decoding error in one of them (answered in its turn).
+    var queued = CircularBuffer<QueuedItem>()
+    /// The client half-closed (or pipelined too much): serve what is queued, then close.
+    var inputClosed = false
     /// The upstream connection the current request uses.
     var upstream: UpstreamConnection?
     /// False once the connection must close after the current response.
@@ -34,6 +37,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var isClosed = false
     var ended = false
     var isUpgrading = false
+    /// A tunnel session took over the connection (and its accounting).
+    var tunnelStarted = false
     var drainingQueue = false
     var readHeld = false
     var partReceivedThisRead = false
@@ -61,11 +66,15 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        if !self.isUpgrading {
+        if !self.tunnelStarted {
             self.connectionEnded()
         }
         self.context = nil
     }
+
+    /// Pipelined parts kept at most; beyond, the connection serves what it has and closes
+    /// (one read can decode thousands of tiny requests).
+    static let maxQueuedParts = 64
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         self.partReceivedThisRead = true
@@ -74,9 +83,11 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.dispatch(part)
         } else if self.queued.isEmpty, self.flow?.isComplete == false, self.belongsToCurrentRequest(part) {
             self.dispatch(part)
-        } else {
+        } else if self.queued.count < Self.maxQueuedParts && !self.inputClosed {
             // A pipelined request: keep it until the current response is done.
-            self.queued.append(part)
+            self.queued.append(.part(part))
+        } else {
+            self.inputClosed = true
         }
     }
 
@@ -93,13 +104,21 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.connectionEnded()
+        if !self.tunnelStarted {
+            // Once a tunnel started, its session owns the connection's accounting.
+            self.connectionEnded()
+        }
         context.fireChannelInactive()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable {
+            self.timers.writeStall = nil
             self.upstream?.resumeRead()
+        } else {
+            // A client that stops reading must not hold the upstream connection forever.
+            self.timers.writeStall = .now() + self.listener.idleTimeout
+            self.rescheduleTimer()
         }
         context.fireChannelWritabilityChanged()
     }
@@ -107,8 +126,13 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
         case ChannelEvent.inputClosed:
-            // The client half-closed: finish what is in flight, then close.
-            self.closeAfterCurrentExchange()
+            // The client half-closed: answer what it sent (pipelined requests too), then close.
+            self.inputClosed = true
+            if self.flow == nil && self.queued.isEmpty {
+                self.close()
+            } else if self.queued.isEmpty {
+                self.flow?.closeAfterResponse()
+            }
         case is ChannelShouldQuiesceEvent:
             // Graceful shutdown: idle connections close now, busy ones after their response.
             self.closeAfterCurrentExchange()
@@ -179,6 +203,11 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         return true
     }
 
+    private func belongsToCurrentRequest(_ item: QueuedItem) -> Bool {
+        if case .part(let part) = item { return self.belongsToCurrentRequest(part) }
+        return false
+    }
+
     /// Hands a part of the current (or a new) request to the flow.
     func dispatch(_ part: HTTPServerRequestPart) {
         switch part {
@@ -186,9 +215,11 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.startRequest(head)
         case .body(let buffer):
             guard self.flow != nil else { return }
+            self.timers.requestBody = .now() + self.listener.readBodyTimeout
             self.perform(self.flow!.receiveBody(buffer))
         case .end:
             guard self.flow != nil else { return }
+            self.timers.requestBody = nil
             self.perform(self.flow!.receiveEnd())
         }
     }
@@ -201,12 +232,20 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var flow = RequestFlow(snapshot: snapshot, listener: self.listener, client: self.client, services: self.runtime)
         let now = NIODeadline.now()
         let action = flow.receiveHead(RequestHead(nioHead), now: now)
+        if self.inputClosed && self.queued.isEmpty {
+            flow.closeAfterResponse()  // the last request the client sent
+        }
         let timeout = flow.requestTimeout
+        let awaitingBody = !flow.isRequestComplete
         self.flow = consume flow
         if let timeout {
             self.timers.request = now + timeout
-            self.rescheduleTimer()
         }
+        if awaitingBody {
+            // The body must keep coming (also while it is read only to be discarded).
+            self.timers.requestBody = now + self.listener.readBodyTimeout
+        }
+        self.rescheduleTimer()
         self.perform(action)
     }
 
@@ -219,6 +258,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if !flow.keepAlive { self.keepAlive = false }
         self.timers.request = nil
         self.timers.responseHeader = nil
+        self.timers.requestBody = nil
+        self.timers.writeStall = nil
         if self.upstream != nil {
             // The flow said nothing about it: it cannot be trusted for another exchange.
             self.disposeUpstream(.close)
@@ -231,6 +272,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.timers.waitingForHead = now + self.listener.idleTimeout
         self.rescheduleTimer()
         self.drainQueue()
+        if self.inputClosed && self.flow == nil && self.queued.isEmpty {
+            self.close()
+        }
     }
 
     /// Serves queued pipelined parts in order. Not re-entrant: a request that completes
@@ -242,14 +286,27 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         while let next = self.queued.first {
             if self.flow != nil, self.flow!.isComplete || !self.belongsToCurrentRequest(next) { break }
             _ = self.queued.popFirst()
-            self.dispatch(next)
+            switch next {
+            case .part(let part): self.dispatch(part)
+            case .malformed(let error): self.answerProtocolError(error)
+            }
             if self.isClosed { return }
         }
         self.resumeReadIfPossible()
     }
 
-    /// A codec error: answer 400 (or 431) if nothing is in flight, and close.
+    /// A codec error. If it belongs to a later pipelined request (the current one was fully
+    /// received), it is answered in that request's turn; otherwise now.
     private func protocolError(_ error: HTTPParserError) {
+        if (self.flow != nil && self.flow!.isRequestComplete) || !self.queued.isEmpty {
+            self.queued.append(.malformed(error))
+            return
+        }
+        self.answerProtocolError(error)
+    }
+
+    /// Answers a codec error with 400 (or 431) and closes; a response already under way is cut.
+    private func answerProtocolError(_ error: HTTPParserError) {
         self.keepAlive = false
         guard self.flow == nil || !(self.flow!.hasSentResponseHead) else {
             self.close()
@@ -306,4 +363,12 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.queued.removeAll()
         self.runtime.metrics.activeConnections -= 1
     }
+}
+
+/// An entry of the pipelining queue.
+enum QueuedItem {
+    /// A decoded part of a later request.
+    case part(HTTPServerRequestPart)
+    /// The decoder failed on a later request: answered with 400 in its turn.
+    case malformed(HTTPParserError)
 }

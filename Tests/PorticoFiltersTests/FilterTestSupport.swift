@@ -61,6 +61,16 @@ enum FilterHarness {
 
 /// Loop services for filter tests.
 final class TestServices: LoopServices {
+    let eventLoop: any EventLoop = EmbeddedEventLoop()
+    private var states: [ObjectIdentifier: AnyObject] = [:]
+
+    func filterState<State: AnyObject>(for key: ObjectIdentifier, make: () -> State) -> State {
+        if let state = self.states[key] as? State { return state }
+        let state = make()
+        self.states[key] = state
+        return state
+    }
+
     private var next = 0
 
     func pickTarget(for upstream: Upstream, request: BalancerRequest) -> Int? { 0 }

@@ -70,6 +70,31 @@ struct CLITests {
         #expect(missOutput.contains("Matched route: none"))
     }
 
+    @Test func logFlagsOverrideTheConfig() async throws {
+        let config = try temporaryFile(
+            """
+            listeners: [{ name: public, address: "127.0.0.1:0" }]
+            admin: { address: off }
+            logging: { level: error, format: text }
+            routes: [{ name: r, match: { path: / }, respond: { status: 200 } }]
+            """
+        )
+        let portico = try Binaries.path(of: "portico")
+        let gateway = try RunningProcess(
+            executable: portico,
+            arguments: ["run", "--config", config, "--log-format", "json", "--log-level", "info"]
+        )
+        let line = try await gateway.waitFor(#"(\{[^\n]*"message":"portico ready"[^\n]*\})"#)
+        let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        #expect(object?["level"] as? String == "info")
+        gateway.signal(SIGTERM)
+        #expect(await gateway.waitForExit(timeout: .seconds(15)) == 0)
+
+        let (status, output) = try await runToCompletion(portico, ["run", "--config", config, "--log-level", "loud"])
+        #expect(status == 64, "\(output)")
+        #expect(output.contains("--log-level"))
+    }
+
     @Test func drainsInFlightRequestsOnSIGTERMAndExitsZero() async throws {
         let group = MultiThreadedEventLoopGroup.singleton
         let backend = try await TestBackend.start(group: group) { request, writer in

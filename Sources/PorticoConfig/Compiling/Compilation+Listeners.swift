@@ -53,7 +53,7 @@ extension Compilation {
     }
 
     /// The listeners, checked for unique names and addresses (the admin one included).
-    mutating func compileListeners() -> [ListenerSettings] {
+    mutating func compileListeners(filters: [String: any HTTPFilter]) -> [ListenerSettings] {
         let listenersPath = ConfigPath.root.key("listeners")
         if self.config.listeners.isEmpty {
             self.diagnostics.error(
@@ -116,6 +116,24 @@ extension Compilation {
                 at: path.key("timeouts").key("idle"),
                 into: &self.diagnostics
             )
+            Validation.checkPositive(
+                listener.timeouts.readBody,
+                at: path.key("timeouts").key("read_body"),
+                into: &self.diagnostics
+            )
+            var trustedProxies: [CIDR] = []
+            for (index, text) in listener.trustedProxies.enumerated() {
+                if let range = CIDR(text) {
+                    trustedProxies.append(range)
+                } else {
+                    self.diagnostics.error(
+                        path.key("trusted_proxies").index(index),
+                        "'\(text)' is not an IP address or CIDR range",
+                        hint: "e.g. 10.0.0.0/8, 192.168.1.10, 2001:db8::/32"
+                    )
+                }
+            }
+            let defaultFilters = self.compileFilterList(listener.filters, filters: filters, at: path.key("filters"))
             let limits = listener.limits
             let limitsPath = path.key("limits")
             Validation.checkAtLeast(
@@ -144,12 +162,15 @@ extension Compilation {
                     port: listener.address.port,
                     readHeaderTimeout: listener.timeouts.readHeader.timeAmount,
                     idleTimeout: listener.timeouts.idle.timeAmount,
+                    readBodyTimeout: listener.timeouts.readBody.timeAmount,
                     maxHeaderBytes: limits.maxHeaderBytes.bytes,
                     maxURIBytes: limits.maxURIBytes.bytes,
                     maxBodyBytes: limits.maxBody.bytes,
                     maxConnections: limits.maxConnections,
                     trustForwardedHeaders: listener.forwarded.trustIncoming,
-                    addForwardedHeader: listener.forwarded.addForwardedHeader
+                    addForwardedHeader: listener.forwarded.addForwardedHeader,
+                    trustedProxies: trustedProxies,
+                    filters: defaultFilters
                 )
             )
         }

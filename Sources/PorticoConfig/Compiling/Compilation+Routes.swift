@@ -66,7 +66,7 @@ extension Compilation {
         return (specs, routes)
     }
 
-    private mutating func compileFilterList(
+    mutating func compileFilterList(
         _ names: [String],
         filters: [String: any HTTPFilter],
         at path: ConfigPath

@@ -73,9 +73,9 @@ struct Compilation {
     /// The snapshot, or nil with ``diagnostics`` holding the reasons.
     mutating func run() -> RuntimeSnapshot? {
         let settings = self.compileSettings()
-        let listeners = self.compileListeners()
-        let upstreams = self.compileUpstreams()
         let filters = self.compileFilters()
+        let listeners = self.compileListeners(filters: filters)
+        let upstreams = self.compileUpstreams()
         let (specs, routes) = self.compileRoutes(upstreams: upstreams, filters: filters)
         guard self.diagnostics.errors.isEmpty else { return nil }
         let table: RouteTable

@@ -14,6 +14,10 @@ public struct ListenerConfig: Sendable, Hashable {
     public var limits: ListenerLimitsConfig
     /// Handling of `X-Forwarded-*` / `Forwarded`.
     public var forwarded: ForwardedConfig
+    /// Peers (CIDRs) whose `X-Forwarded-For` is believed for the client address.
+    public var trustedProxies: [String]
+    /// Filters run on every request of this listener, before the route's own.
+    public var filters: [String]
 
     /// Creates a listener with the documented defaults.
     public init(
@@ -22,7 +26,9 @@ public struct ListenerConfig: Sendable, Hashable {
         protocols: [ListenerProtocol] = [.http1],
         timeouts: ListenerTimeoutsConfig = ListenerTimeoutsConfig(),
         limits: ListenerLimitsConfig = ListenerLimitsConfig(),
-        forwarded: ForwardedConfig = ForwardedConfig()
+        forwarded: ForwardedConfig = ForwardedConfig(),
+        trustedProxies: [String] = [],
+        filters: [String] = []
     ) {
         self.name = name
         self.address = address
@@ -30,12 +36,15 @@ public struct ListenerConfig: Sendable, Hashable {
         self.timeouts = timeouts
         self.limits = limits
         self.forwarded = forwarded
+        self.trustedProxies = trustedProxies
+        self.filters = filters
     }
 }
 
 extension ListenerConfig: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, address, protocols, tls, timeouts, limits, forwarded
+        case name, address, protocols, tls, timeouts, limits, forwarded, filters
+        case trustedProxies = "trusted_proxies"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -46,6 +55,8 @@ extension ListenerConfig: Decodable {
         self.timeouts = fields.value(.timeouts, default: ListenerTimeoutsConfig())
         self.limits = fields.value(.limits, default: ListenerLimitsConfig())
         self.forwarded = fields.value(.forwarded, default: ForwardedConfig())
+        self.trustedProxies = fields.list(.trustedProxies, default: [])
+        self.filters = fields.list(.filters, default: [])
         fields.refuse(
             .tls,
             "TLS termination is not supported yet",
@@ -75,11 +86,18 @@ public struct ListenerTimeoutsConfig: Sendable, Hashable {
     public var readHeader: ConfigDuration
     /// Time an idle keep-alive connection stays open; default 120s.
     public var idle: ConfigDuration
+    /// Longest pause between two parts of a request body (408 after); default 60s.
+    public var readBody: ConfigDuration
 
     /// Creates timeouts with the documented defaults.
-    public init(readHeader: ConfigDuration = .seconds(10), idle: ConfigDuration = .seconds(120)) {
+    public init(
+        readHeader: ConfigDuration = .seconds(10),
+        idle: ConfigDuration = .seconds(120),
+        readBody: ConfigDuration = .seconds(60)
+    ) {
         self.readHeader = readHeader
         self.idle = idle
+        self.readBody = readBody
     }
 }
 
@@ -87,6 +105,7 @@ extension ListenerTimeoutsConfig: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case readHeader = "read_header"
         case idle
+        case readBody = "read_body"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -94,6 +113,7 @@ extension ListenerTimeoutsConfig: Decodable {
         let defaults = Self()
         self.readHeader = fields.value(.readHeader, default: defaults.readHeader)
         self.idle = fields.value(.idle, default: defaults.idle)
+        self.readBody = fields.value(.readBody, default: defaults.readBody)
         try fields.finish()
     }
 }

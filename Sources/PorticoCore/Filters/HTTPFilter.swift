@@ -8,8 +8,10 @@ import PorticoHTTP
 /// in the ``RequestContext`` or in per-loop storage the filter owns.
 ///
 /// The phases (see docs/life-of-a-request.md), each with a no-op default:
-/// - ``onRequest(_:)`` runs in route order once the route is known. It may let the request
-///   proceed, answer it, or suspend it for asynchronous work.
+/// - ``onRequest(_:)`` runs in order (listener defaults, then the route's) once the route is
+///   known. It may let the request proceed, answer it, or suspend it for asynchronous work.
+/// - ``onRequestBody(_:context:)`` runs in the same order on the whole body, only when a
+///   filter asked for it (``RequestContext/bufferBody(upTo:)``).
 /// - ``onUpstreamRequest(_:context:)`` runs in route order on the request about to be sent
 ///   upstream (after Portico's own rewrites), once per attempt.
 /// - ``onResponse(_:context:)`` runs in reverse order on every response head the client will
@@ -17,6 +19,9 @@ import PorticoHTTP
 public protocol HTTPFilter: Sendable {
     /// Decides whether the request may continue. Called on the connection's event loop.
     func onRequest(_ context: inout RequestContext) -> FilterDecision
+    /// Sees the whole request body, when a filter asked for it with
+    /// ``RequestContext/bufferBody(upTo:)``; in route order, after every `onRequest`.
+    func onRequestBody(_ body: ByteBuffer, context: inout RequestContext) -> FilterDecision
     /// Edits the request that goes upstream.
     func onUpstreamRequest(_ request: inout RequestHead, context: RequestContext)
     /// Edits the response head that goes to the client.
@@ -25,6 +30,7 @@ public protocol HTTPFilter: Sendable {
 
 extension HTTPFilter {
     public func onRequest(_ context: inout RequestContext) -> FilterDecision { .proceed }
+    public func onRequestBody(_ body: ByteBuffer, context: inout RequestContext) -> FilterDecision { .proceed }
     public func onUpstreamRequest(_ request: inout RequestHead, context: RequestContext) {}
     public func onResponse(_ response: inout ResponseHead, context: RequestContext) {}
 }

@@ -8,6 +8,8 @@ public struct ClientInfo: Sendable {
     public var ip: String
     /// The peer's port.
     public var port: Int
+    /// The peer's address, parsed once per connection (for CIDR checks).
+    public var address: IPAddress?
     /// Whether the connection is TLS (decides `X-Forwarded-Proto`).
     public var isSecure: Bool
     /// The name of the listener that accepted the connection.
@@ -16,6 +18,7 @@ public struct ClientInfo: Sendable {
     /// Creates client info.
     public init(ip: String, port: Int, isSecure: Bool = false, listener: String = "") {
         self.ip = ip
+        self.address = IPAddress(ip)
         self.port = port
         self.isSecure = isSecure
         self.listener = listener
@@ -23,7 +26,11 @@ public struct ClientInfo: Sendable {
 
     /// Client info from a socket address.
     public init(address: SocketAddress?, isSecure: Bool = false, listener: String = "") {
-        self.init(ip: address?.ipAddress ?? "unknown", port: address?.port ?? 0, isSecure: isSecure, listener: listener)
+        self.ip = address?.ipAddress ?? "unknown"
+        self.address = address.flatMap(IPAddress.init)
+        self.port = address?.port ?? 0
+        self.isSecure = isSecure
+        self.listener = listener
     }
 }
 
@@ -37,8 +44,13 @@ public struct RequestContext {
     public let route: Route
     /// Path parameters captured by the route.
     public var parameters: PathParameters
-    /// Who sent the request.
+    /// The connection's peer.
     public let client: ClientInfo
+    /// The client's address for policies (rate limits, IP filters, logs): the peer's, or, when
+    /// the peer is a trusted proxy, the nearest untrusted address in `X-Forwarded-For`.
+    public let clientAddress: IPAddress?
+    /// `clientAddress` as text (the peer's IP text when it could not be parsed).
+    public let clientIP: String
     /// The request id, set by the `request_id` filter or, failing that, generated when an
     /// error response needs one.
     public var requestID: String?
@@ -48,6 +60,12 @@ public struct RequestContext {
     public var values: [String: String]
     /// When the request head arrived.
     public let startedAt: NIODeadline
+    /// The largest request body this request may have (filters may only lower it; the
+    /// listener's `max_body` is the ceiling). Enforced while the body streams: 413.
+    public private(set) var maxBodyBytes: Int
+    /// When set, the gateway reads the whole body (up to this many bytes, else 413) before
+    /// contacting the upstream, and gives it to every filter's `onRequestBody`.
+    public private(set) var bufferedBodyLimit: Int?
     private let services: any LoopServices
 
     /// Creates a context.
@@ -56,13 +74,19 @@ public struct RequestContext {
         route: Route,
         parameters: PathParameters,
         client: ClientInfo,
+        clientAddress: IPAddress? = nil,
         startedAt: NIODeadline,
+        maxBodyBytes: Int = .max,
         services: any LoopServices
     ) {
         self.request = request
         self.route = route
         self.parameters = parameters
         self.client = client
+        self.clientAddress = clientAddress ?? client.address
+        self.clientIP = clientAddress?.description ?? client.ip
+        self.maxBodyBytes = maxBodyBytes
+        self.bufferedBodyLimit = nil
         self.requestID = nil
         self.consumer = nil
         self.values = [:]
@@ -74,5 +98,25 @@ public struct RequestContext {
     /// the system's random source, which costs a syscall per call.
     public func makeRequestID() -> String {
         self.services.makeRequestID()
+    }
+
+    /// The connection's event loop: futures a filter suspends on complete here.
+    public var eventLoop: any EventLoop { self.services.eventLoop }
+
+    /// Per-event-loop state a filter keeps under `key` (e.g. `ObjectIdentifier` of an object
+    /// the filter owns), made on first use; touched only by this loop, so it needs no lock.
+    public func loopState<State: AnyObject>(for key: ObjectIdentifier, make: () -> State) -> State {
+        self.services.filterState(for: key, make: make)
+    }
+
+    /// Lowers the body limit for this request (`body_limit`).
+    public mutating func limitBody(to bytes: Int) {
+        self.maxBodyBytes = min(self.maxBodyBytes, bytes)
+    }
+
+    /// Asks for the whole request body, up to `limit` bytes, before the upstream is contacted
+    /// (e.g. to validate it); every filter's `onRequestBody` then sees it.
+    public mutating func bufferBody(upTo limit: Int) {
+        self.bufferedBodyLimit = min(self.bufferedBodyLimit ?? .max, limit)
     }
 }

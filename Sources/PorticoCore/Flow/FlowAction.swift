@@ -16,6 +16,8 @@ public enum FlowAction {
     /// ``RequestFlow/upstreamConnected(reused:)`` or ``RequestFlow/upstreamConnectFailed(_:now:)``.
     /// Write `100 Continue` to the client first when `sendContinue`.
     case connect(UpstreamPlan, sendContinue: Bool)
+    /// Write `100 Continue` to the client (a filter needs the body before going on).
+    case sendContinue
     /// Write the request head and the body received so far upstream (and the end if `end`).
     case sendRequest(head: RequestHead, body: [ByteBuffer], end: Bool)
     /// Forward a request body part upstream.

@@ -1,4 +1,7 @@
-/// The per-event-loop services a ``RequestFlow`` uses: balancer state and id generation.
+import NIOCore
+
+/// The per-event-loop services a ``RequestFlow`` uses: balancer state, id generation, and
+/// per-loop storage for filters.
 ///
 /// The server gives each loop one implementation; tests use a scripted one. Everything here
 /// is called on the loop that owns it, so implementations need no locks.
@@ -11,4 +14,9 @@ public protocol LoopServices: AnyObject {
     func exchangeFinished(upstream: Upstream, target: Int)
     /// A fresh request id (UUID text).
     func makeRequestID() -> String
+    /// The event loop this runs on (filters that suspend complete their futures here).
+    var eventLoop: any EventLoop { get }
+    /// The object a filter keeps on this loop under `key`, made on first use. Lock-free
+    /// because only this loop touches it; dropped when the loop adopts a new snapshot.
+    func filterState<State: AnyObject>(for key: ObjectIdentifier, make: () -> State) -> State
 }

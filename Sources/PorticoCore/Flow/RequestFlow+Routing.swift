@@ -7,7 +7,19 @@ extension RequestFlow {
         self.record.host = valid.host
         self.requestHasBody = valid.hasBody
         self.keepAlive = valid.facts.connection.isPersistent(version: valid.head.version)
+        if valid.facts.connection.upgrade && valid.facts.upgrade != nil {
+            // NIO's decoder stops parsing after an upgrade request: whatever the answer, this
+            // connection cannot carry another request (a 101 turns it into a tunnel anyway).
+            self.keepAlive = false
+        }
         self.requestFacts = valid.facts
+        if let expect = valid.facts.expect {
+            guard HTTPSyntax.equalsCaseInsensitive(expect, "100-continue") else {
+                return self.respond(error: GatewayError(.expectationFailed, "unsupported Expect: \(expect)"))
+            }
+            // HTTP/1.0 clients cannot be sent 1xx responses (RFC 9110 §10.1.1).
+            self.expectsContinue = valid.hasBody && valid.head.version.minor >= 1
+        }
         let query = RouteQuery(method: valid.head.method, host: valid.host, path: valid.head.path, head: valid.head)
         switch self.snapshot.routeTable.lookup(query) {
         case .notFound:
@@ -22,27 +34,25 @@ extension RequestFlow {
             let route = self.snapshot.routes[index]
             self.record.routeName = route.name
             self.record.routeIndex = index
+            self.filters = Self.mergeFilters(self.listener.filters, route.filters)
             self.context = RequestContext(
                 request: valid.head,
                 route: route,
                 parameters: parameters,
                 client: self.client,
+                clientAddress: self.listener.clientAddress(
+                    peer: self.client.address, forwardedFor: valid.facts.forwardedFor),
                 startedAt: now,
+                maxBodyBytes: self.listener.maxBodyBytes,
                 services: self.services
             )
-        }
-        if let expect = valid.facts.expect {
-            guard HTTPSyntax.equalsCaseInsensitive(expect, "100-continue") else {
-                return self.respond(error: GatewayError(.badRequest, "unsupported Expect: \(expect)"))
-            }
-            self.expectsContinue = valid.hasBody
         }
         return self.runFilters(from: 0, now: now)
     }
 
     /// Phase 2: the route's filters in order, from `start` (after a suspension).
     mutating func runFilters(from start: Int, now: NIODeadline) -> FlowAction {
-        let filters = self.context!.route.filters
+        let filters = self.filters
         var index = start
         while index < filters.count {
             self.filtersEntered = max(self.filtersEntered, index + 1)
@@ -51,9 +61,11 @@ extension RequestFlow {
                 index += 1
             case .respond(let response):
                 self.phase = .idle
+                self.record.requestID = self.context!.requestID
                 return self.respond(local: response)
             case .reject(let error):
                 self.phase = .idle
+                self.record.requestID = self.context!.requestID
                 return self.respond(error: error)
             case .suspend(let future):
                 self.phase = .filtering(index)
@@ -62,7 +74,69 @@ extension RequestFlow {
         }
         self.phase = .idle
         self.record.requestID = self.context!.requestID
+        if let declared = self.requestFacts?.contentLength, declared > self.maxBodyBytes {
+            return self.respond(
+                error: GatewayError(.payloadTooLarge, "request body exceeds \(self.maxBodyBytes) bytes"))
+        }
+        if let limit = self.context!.bufferedBodyLimit, self.requestHasBody {
+            // A filter wants the whole body before the upstream is contacted.
+            if let declared = self.requestFacts?.contentLength, declared > limit {
+                return self.respond(error: GatewayError(.payloadTooLarge, "request body exceeds \(limit) bytes"))
+            }
+            if !self.requestComplete {
+                self.phase = .bufferingBody
+                if self.expectsContinue && !self.continueSent {
+                    self.continueSent = true
+                    return .sendContinue
+                }
+                return .none
+            }
+            return self.runBodyFilters(now: now)
+        }
         return self.performRouteAction(now: now)
+    }
+
+    /// The whole body is in: every filter's `onRequestBody`, then the route action.
+    mutating func runBodyFilters(now: NIODeadline) -> FlowAction {
+        var body = ByteBuffer()
+        if self.pending.count == 1 {
+            body = self.pending[0]
+        } else {
+            body.reserveCapacity(self.pending.reduce(0) { $0 + $1.readableBytes })
+            for part in self.pending { body.writeImmutableBuffer(part) }
+            self.pending = [body]
+        }
+        self.retained = self.pending
+        self.phase = .idle
+        for named in self.filters {
+            switch named.filter.onRequestBody(body, context: &self.context!) {
+            case .proceed:
+                continue
+            case .respond(let response):
+                self.record.requestID = self.context!.requestID
+                return self.respond(local: response)
+            case .reject(let error):
+                self.record.requestID = self.context!.requestID
+                return self.respond(error: error)
+            case .suspend:
+                return self.respond(
+                    error: GatewayError(
+                        .internalError, "filter '\(named.name)' cannot wait in the body phase", source: .internal)
+                )
+            }
+        }
+        return self.performRouteAction(now: now)
+    }
+
+    /// The listener's default filters, then the route's, each once (a route may list a
+    /// default again to say where it belongs in its own order; the first place wins).
+    static func mergeFilters(_ defaults: [NamedFilter], _ own: [NamedFilter]) -> [NamedFilter] {
+        guard !defaults.isEmpty else { return own }
+        var merged = defaults
+        for filter in own where !merged.contains(where: { $0.name == filter.name }) {
+            merged.append(filter)
+        }
+        return merged
     }
 
     /// Phase 3: the route action.
@@ -125,14 +199,16 @@ extension RequestFlow {
         self.record.upstreamName = upstream.name
         self.record.target = plan.target.authority
         var head = self.makeUpstreamRequest(target: plan.target)
-        for named in self.context!.route.filters {
+        for named in self.filters {
             named.filter.onUpstreamRequest(&head, context: self.context!)
         }
         self.upstreamRequest = head
         self.phase = .connecting
         self.services.exchangeStarted(upstream: upstream, target: targetIndex)
         self.exchangeCounted = true
-        return .connect(plan, sendContinue: self.expectsContinue && !self.requestComplete)
+        let sendContinue = self.expectsContinue && !self.requestComplete && !self.continueSent
+        self.continueSent = self.continueSent || sendContinue
+        return .connect(plan, sendContinue: sendContinue)
     }
 
     /// Phase 4: the request as the upstream will see it: rewritten path, hop-by-hop fields
@@ -148,7 +224,8 @@ extension RequestFlow {
         // Framing facts come from validation: filters cannot change framing fields (the
         // headers filter refuses them), so they still hold.
         let facts = self.requestFacts ?? RequestHeaderFacts(request.headers)
-        let trust = self.listener.trustForwardedHeaders
+        let appendForwardedFor = self.listener.appendsToForwardedFor(from: self.client.address)
+        let keepProtoAndHost = self.listener.keepsForwardedProtoAndHost(from: self.client.address)
         let keepClientHost = route.hostOverride == nil && route.preserveHost
         var head = RequestHead(method: request.method, target: request.target, version: .http1_1)
         if !route.rewrite.isIdentity || !target.basePath.isEmpty {
@@ -171,19 +248,25 @@ extension RequestFlow {
                     originalHost = field.1
                     if keepClientHost { fields.append(field) }
                 case .xForwardedFor:
-                    if trust { forwardedFor = forwardedFor.map { $0 + ", " + field.1 } ?? field.1 }
+                    if appendForwardedFor { forwardedFor = forwardedFor.map { $0 + ", " + field.1 } ?? field.1 }
                 case .xForwardedProto:
-                    if trust {
+                    if keepProtoAndHost {
                         hasForwardedProto = true
                         fields.append(field)
                     }
                 case .xForwardedHost:
-                    if trust {
+                    if keepProtoAndHost {
                         hasForwardedHost = true
                         fields.append(field)
                     }
                 case .forwarded:
-                    if trust { forwarded = forwarded.map { $0 + ", " + field.1 } ?? field.1 }
+                    if appendForwardedFor {
+                        if self.listener.addForwardedHeader {
+                            forwarded = forwarded.map { $0 + ", " + field.1 } ?? field.1
+                        } else {
+                            fields.append(field)  // passed on unchanged when this hop adds none
+                        }
+                    }
                 case .via:
                     via = via.map { $0 + ", " + field.1 } ?? field.1
                 case .expect:
@@ -217,7 +300,9 @@ extension RequestFlow {
         let hop = request.version.minor == 0 ? "1.0 portico" : "1.1 portico"
         fields.append(("via", via.map { $0 + ", " + hop } ?? hop))
         if !facts.transferEncoding.isEmpty {
-            fields.append(("transfer-encoding", "chunked"))
+            // Validation made sure the last coding is `chunked`; earlier ones (`gzip`) still
+            // apply to the body the upstream gets, so they are passed on.
+            fields.append(("transfer-encoding", facts.transferEncoding.joined(separator: ", ")))
         }
         if self.isUpgrade, let upgrade = facts.upgrade {
             fields.append(("connection", "upgrade"))

@@ -10,6 +10,12 @@ extension RequestFlow {
             return .none
         }
         self.usedPooledConnection = reused
+        if !reused {
+            // Only a reused connection can be stale: a fresh one that fails is a real
+            // failure, so the replay copy is no longer needed.
+            self.retained = nil
+        }
+        self.upstreamResponded = false
         self.phase = .awaitingResponse
         self.record.upstreamSentAt = now
         let body = self.pending
@@ -20,6 +26,9 @@ extension RequestFlow {
     /// Phase 5–6: a response head arrived from the upstream.
     public mutating func upstreamResponseHead(_ received: ResponseHead, now: NIODeadline) -> FlowAction {
         guard self.phase == .awaitingResponse, self.context != nil else { return .none }
+        // Something came back: from now on the request has provably reached the upstream.
+        self.upstreamResponded = true
+        self.retained = nil
         let requestVersion = self.context!.request.version
         let method = self.context!.request.method
         if (100..<200).contains(received.status) {
@@ -41,8 +50,9 @@ extension RequestFlow {
                 return .upgrade(head)
             }
             // Portico answers `Expect: 100-continue` itself, so the upstream's 100 is dropped;
-            // other interim responses (103 Early Hints) are relayed.
-            if received.status == 100 { return .none }
+            // other interim responses (103 Early Hints) are relayed, except to HTTP/1.0
+            // clients, which cannot receive them (RFC 9110 §15.2).
+            if received.status == 100 || requestVersion.minor == 0 { return .none }
             var head = received
             HopByHop.strip(&head.headers)
             head.version = requestVersion
@@ -73,7 +83,8 @@ extension RequestFlow {
         response.version = requestVersion.minor == 0 ? .http1_0 : .http1_1
         if !response.isBodiless(forRequestMethod: method) && !facts.hasContentLength {
             if requestVersion.minor >= 1 {
-                response.headers.add(name: "transfer-encoding", value: "chunked")
+                let codings = facts.otherTransferCodings.map(String.init) + ["chunked"]
+                response.headers.add(name: "transfer-encoding", value: codings.joined(separator: ", "))
             } else {
                 // An HTTP/1.0 client has no chunked coding: the body ends when we close.
                 self.keepAlive = false
@@ -123,19 +134,21 @@ extension RequestFlow {
         case .streamingResponse, .tunnel:
             self.record.upstreamError = failure
             return self.abortExchange()
-        case .idle, .filtering, .drainingRequest, .finished:
+        case .idle, .filtering, .bufferingBody, .drainingRequest, .finished:
             return .none
         }
         self.record.upstreamError = failure
         let neverReached: Bool
         switch failure {
         case .connectFailed, .poolExhausted: neverReached = true
-        case .closed: neverReached = self.phase == .awaitingResponse && self.usedPooledConnection
+        case .closed:
+            neverReached = self.phase == .awaitingResponse && self.usedPooledConnection && !self.upstreamResponded
         case .invalidResponse, .responseHeaderTimeout: neverReached = false
         }
         if neverReached, failure == .closed, self.retained != nil, self.record.retries < 1, var plan = self.plan {
             // A stale keep-alive connection: the request is replayed once on a new one.
             self.record.retries += 1
+            self.record.upstreamError = nil
             plan.fresh = true
             self.plan = plan
             self.pending = self.retained ?? []
@@ -143,24 +156,23 @@ extension RequestFlow {
             self.usedPooledConnection = false
             return .connect(plan, sendContinue: false)
         }
+        // Client-facing messages name the upstream only: addresses and errno text stay in the
+        // access log and metrics (`UpstreamFailure` keeps them).
         let upstreamName = self.plan?.upstream.name ?? "?"
-        let target = self.plan?.target.authority ?? "?"
         let error: GatewayError
         switch failure {
-        case .connectFailed(let reason):
+        case .connectFailed:
             error = GatewayError(
-                .badGateway, "cannot connect to upstream '\(upstreamName)' (\(target)): \(reason)", source: .upstream,
+                .badGateway, "cannot connect to upstream '\(upstreamName)'", source: .upstream,
                 neverReachedUpstream: true)
         case .poolExhausted:
             error = GatewayError(
                 .serviceUnavailable, "upstream '\(upstreamName)' connection limit reached", source: .upstream,
                 neverReachedUpstream: true)
         case .closed:
-            error = GatewayError(
-                .badGateway, "upstream '\(upstreamName)' (\(target)) closed the connection", source: .upstream)
-        case .invalidResponse(let reason):
-            error = GatewayError(
-                .badGateway, "invalid response from upstream '\(upstreamName)': \(reason)", source: .upstream)
+            error = GatewayError(.badGateway, "upstream '\(upstreamName)' closed the connection", source: .upstream)
+        case .invalidResponse:
+            error = GatewayError(.badGateway, "invalid response from upstream '\(upstreamName)'", source: .upstream)
         case .responseHeaderTimeout:
             error = GatewayError(
                 .gatewayTimeout, "upstream '\(upstreamName)' did not respond in time", source: .upstream)
@@ -173,7 +185,7 @@ extension RequestFlow {
     /// The request's total timeout expired.
     public mutating func requestTimedOut(now: NIODeadline) -> FlowAction {
         switch self.phase {
-        case .idle, .filtering, .connecting, .awaitingResponse:
+        case .idle, .filtering, .bufferingBody, .connecting, .awaitingResponse:
             let hadConnection = self.phase == .awaitingResponse
             self.finishUpstreamExchange()
             return self.respond(
@@ -183,6 +195,39 @@ extension RequestFlow {
         case .streamingResponse:
             return self.abortExchange()
         case .drainingRequest, .tunnel, .finished:
+            return .none
+        }
+    }
+
+    /// The client stopped sending its body for longer than the read-body timeout.
+    public mutating func requestBodyTimedOut(now: NIODeadline) -> FlowAction {
+        switch self.phase {
+        case .idle, .filtering, .bufferingBody, .connecting, .awaitingResponse:
+            let hadConnection = self.phase == .awaitingResponse
+            self.finishUpstreamExchange()
+            return self.respond(
+                error: GatewayError(.requestTimeout, "request body not received in time"),
+                upstream: hadConnection ? .close : .none,
+                forceClose: true
+            )
+        case .streamingResponse:
+            return self.abortExchange()
+        case .drainingRequest:
+            // The answer is out; only the rest of an unwanted body was awaited.
+            self.keepAlive = false
+            self.phase = .finished
+            return .requestComplete
+        case .tunnel, .finished:
+            return .none
+        }
+    }
+
+    /// The client stopped taking the response for longer than the idle timeout.
+    public mutating func clientStalled(now: NIODeadline) -> FlowAction {
+        switch self.phase {
+        case .streamingResponse, .awaitingResponse, .connecting, .filtering, .bufferingBody, .drainingRequest, .idle:
+            return self.abortExchange()
+        case .tunnel, .finished:
             return .none
         }
     }
@@ -231,7 +276,7 @@ extension RequestFlow {
     /// Phase 7: the response filters of every filter that saw the request, in reverse.
     func runResponseFilters(_ head: inout ResponseHead) {
         guard self.filtersEntered > 0, let context = self.context else { return }
-        let filters = context.route.filters
+        let filters = self.filters
         for index in stride(from: self.filtersEntered - 1, through: 0, by: -1) {
             filters[index].filter.onResponse(&head, context: context)
         }

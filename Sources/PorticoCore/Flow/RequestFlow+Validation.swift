@@ -9,6 +9,7 @@ struct RequestHeaderFacts {
     var transferEncoding: [String] = []
     var expect: String?
     var upgrade: String?
+    var forwardedFor: String?
     var connection = ConnectionOptions()
 
     init(_ headers: HeaderList) {
@@ -35,6 +36,8 @@ struct RequestHeaderFacts {
                 self.upgrade = field.1
             case .connection:
                 self.connection.parse(field.1)
+            case .xForwardedFor:
+                self.forwardedFor = self.forwardedFor.map { $0 + ", " + field.1 } ?? field.1
             default:
                 break
             }

@@ -42,6 +42,9 @@ public struct RequestFlow {
     var retainedBytes = 0
     var upstreamRequest: RequestHead?
     var requestFacts: RequestHeaderFacts?
+    /// The filters of this request: the listener's defaults, then the route's own.
+    var filters: [NamedFilter] = []
+    var continueSent = false
     var plan: UpstreamPlan?
     var filtersEntered = 0
     var expectsContinue = false
@@ -49,6 +52,8 @@ public struct RequestFlow {
     var responseHeadSent = false
     var upstreamReusable = true
     var usedPooledConnection = false
+    /// Any response byte (even a 1xx) came back on this attempt: no replay any more.
+    var upstreamResponded = false
     var exchangeCounted = false
 
     /// Body bytes kept for replaying a request whose pooled connection turned out dead.
@@ -59,6 +64,8 @@ public struct RequestFlow {
         case idle
         /// Suspended in the filter at this index.
         case filtering(Int)
+        /// Reading the whole body for filters that asked for it.
+        case bufferingBody
         /// Waiting for an upstream connection.
         case connecting
         /// Request head sent; no final response head yet.
@@ -96,8 +103,17 @@ public struct RequestFlow {
         return self.phase == .connecting
     }
 
+    /// Whether the flow is reading the whole body before going further (reads must go on).
+    public var isBufferingBody: Bool { self.phase == .bufferingBody }
+
     /// Whether the final response head went to the client.
     public var hasSentResponseHead: Bool { self.responseHeadSent }
+
+    /// Whether the whole request (head, body, end) has been received.
+    public var isRequestComplete: Bool { self.requestComplete }
+
+    /// Whether the request is still sending body bytes the flow is waiting for.
+    public var isReceivingBody: Bool { !self.requestComplete && self.phase != .idle }
 
     /// Whether the request asked for an upgrade that is being forwarded.
     public var isUpgradeRequest: Bool { self.isUpgrade }
@@ -139,10 +155,16 @@ public struct RequestFlow {
     public mutating func receiveBody(_ buffer: ByteBuffer) -> FlowAction {
         self.bodyBytes += buffer.readableBytes
         self.record.requestBodyBytes = self.bodyBytes
-        if self.bodyBytes > self.listener.maxBodyBytes {
+        if self.bodyBytes > self.maxBodyBytes {
             return self.bodyTooLarge()
         }
         switch self.phase {
+        case .bufferingBody:
+            self.pending.append(buffer)
+            if self.bodyBytes > self.context?.bufferedBodyLimit ?? .max {
+                return self.bodyTooLarge()
+            }
+            return .none
         case .idle, .filtering, .connecting:
             self.pending.append(buffer)
             self.retain(buffer)
@@ -166,14 +188,21 @@ public struct RequestFlow {
         case .drainingRequest:
             self.phase = .finished
             return .requestComplete
+        case .bufferingBody:
+            return self.runBodyFilters(now: .now())
         }
+    }
+
+    /// The largest body this request may have: the listener's limit, lowered by filters.
+    var maxBodyBytes: Int {
+        min(self.listener.maxBodyBytes, self.context?.maxBodyBytes ?? .max)
     }
 
     /// The future a filter suspended on completed; `error` if it failed.
     public mutating func filterResumed(_ error: (any Error)?, now: NIODeadline) -> FlowAction {
         guard case .filtering(let index) = self.phase else { return .none }
         if let error {
-            let filterName = self.context?.route.filters[index].name ?? "?"
+            let filterName = index < self.filters.count ? self.filters[index].name : "?"
             return self.respond(
                 error: GatewayError(.internalError, "filter '\(filterName)' failed: \(error)", source: .internal))
         }
@@ -191,7 +220,10 @@ public struct RequestFlow {
     }
 
     private mutating func bodyTooLarge() -> FlowAction {
-        let error = GatewayError(.payloadTooLarge, "request body exceeds \(self.listener.maxBodyBytes) bytes")
+        let limit =
+            self.phase == .bufferingBody
+            ? min(self.maxBodyBytes, self.context?.bufferedBodyLimit ?? .max) : self.maxBodyBytes
+        let error = GatewayError(.payloadTooLarge, "request body exceeds \(limit) bytes")
         switch self.phase {
         case .drainingRequest, .tunnel, .finished:
             // Already answered; stop reading what is left by closing.
@@ -199,7 +231,7 @@ public struct RequestFlow {
             return self.responseHeadSent || self.phase == .finished ? .abort(upstream: .none) : .none
         case .streamingResponse:
             return self.abortExchange()
-        case .idle, .filtering, .connecting, .awaitingResponse:
+        case .idle, .filtering, .bufferingBody, .connecting, .awaitingResponse:
             let upstream: UpstreamDisposition = self.phase == .awaitingResponse ? .close : .none
             self.finishUpstreamExchange()
             return self.respond(error: error, upstream: upstream, forceClose: true)

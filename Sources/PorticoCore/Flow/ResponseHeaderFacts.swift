@@ -6,6 +6,9 @@ struct ResponseHeaderFacts {
     var connection = ConnectionOptions()
     var hasContentLength = false
     var via: String?
+    /// Transfer codings other than `chunked` (e.g. `gzip`): they still apply to the body, so
+    /// the client must be told when the gateway re-chunks it.
+    var otherTransferCodings: [Substring] = []
 
     /// The fields to forward (hop-by-hop ones and those `Connection` lists removed, `Via`
     /// taken out to be re-added with this hop) and the facts; or why the framing is
@@ -39,6 +42,11 @@ struct ResponseHeaderFacts {
                 fields.append(field)
             case .transferEncoding:
                 hasTransferEncoding = true
+                HTTPSyntax.forEachListElement(in: field.1) { coding in
+                    if !coding.isEmpty && !ConnectionOptions.equals(coding, "chunked") {
+                        facts.otherTransferCodings.append(coding)
+                    }
+                }
             case .via:
                 facts.via = facts.via.map { $0 + ", " + field.1 } ?? field.1
             default:

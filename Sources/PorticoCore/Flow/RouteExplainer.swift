@@ -67,10 +67,13 @@ public struct RouteExplainer {
     }
 
     private let snapshot: RuntimeSnapshot
+    private let eventLoop: any EventLoop
 
-    /// An explainer over `snapshot`.
-    public init(snapshot: RuntimeSnapshot) {
+    /// An explainer over `snapshot`; filters that wait for asynchronous work would use
+    /// `eventLoop` (the explanation only reports that they would).
+    public init(snapshot: RuntimeSnapshot, eventLoop: any EventLoop) {
         self.snapshot = snapshot
+        self.eventLoop = eventLoop
     }
 
     /// Builds a request head from a method, URL (`https://host/path?q` or `/path`) and
@@ -106,7 +109,7 @@ public struct RouteExplainer {
 
     /// Explains `head`, as received from `client` on the snapshot's first listener.
     public func explain(_ head: RequestHead, client: ClientInfo = ClientInfo(ip: "127.0.0.1", port: 0)) -> Explanation {
-        let services = ExplainServices()
+        let services = ExplainServices(eventLoop: self.eventLoop)
         let listener = self.snapshot.listeners.first ?? ListenerSettings(name: "explain", host: "127.0.0.1", port: 0)
         var flow = RequestFlow(snapshot: self.snapshot, listener: listener, client: client, services: services)
         let now = NIODeadline.now()
@@ -170,6 +173,19 @@ public struct RouteExplainer {
 /// Balancer picks for explanations: the first target, no state kept.
 private final class ExplainServices: LoopServices {
     private var random = FastRandom()
+    private var states: [ObjectIdentifier: AnyObject] = [:]
+    let eventLoop: any EventLoop
+
+    init(eventLoop: any EventLoop) {
+        self.eventLoop = eventLoop
+    }
+
+    func filterState<State: AnyObject>(for key: ObjectIdentifier, make: () -> State) -> State {
+        if let state = self.states[key] as? State { return state }
+        let state = make()
+        self.states[key] = state
+        return state
+    }
 
     func pickTarget(for upstream: Upstream, request: BalancerRequest) -> Int? {
         upstream.makeBalancer().pick(request)

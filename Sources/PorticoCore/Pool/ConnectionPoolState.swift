@@ -63,15 +63,15 @@ public struct ConnectionPoolState<Key: Hashable, ID: Hashable> {
     /// A request needs a connection to `key`; `fresh` forbids reuse (upgrades, replays).
     @inlinable
     public mutating func acquire(_ key: Key, settings: PoolSettings, fresh: Bool = false) -> AcquireAction {
-        var state = self.targets[key, default: TargetState()]
-        defer { self.targets[key] = state }
-        if !fresh, let connection = state.idle.popLast() {
+        // Mutated in place through the dictionary: copying the state out would copy its
+        // idle array on every request.
+        if !fresh, let connection = self.targets[key]?.idle.popLast() {
             return .reuse(connection.id)
         }
-        if state.total >= settings.maxConnectionsPerTarget {
+        if (self.targets[key]?.total ?? 0) >= settings.maxConnectionsPerTarget {
             return .exhausted
         }
-        state.total += 1
+        self.targets[key, default: TargetState()].total += 1
         return .connect
     }
 
@@ -87,11 +87,10 @@ public struct ConnectionPoolState<Key: Hashable, ID: Hashable> {
     public mutating func released(_ key: Key, id: ID, reusable: Bool, settings: PoolSettings, now: NIODeadline)
         -> ReleaseAction
     {
-        guard reusable, var state = self.targets[key], state.idle.count < settings.maxIdlePerTarget else {
+        guard reusable, let idleCount = self.targets[key]?.idle.count, idleCount < settings.maxIdlePerTarget else {
             return .close
         }
-        state.idle.append(IdleConnection(id: id, since: now, timeout: settings.idleTimeout))
-        self.targets[key] = state
+        self.targets[key]!.idle.append(IdleConnection(id: id, since: now, timeout: settings.idleTimeout))
         return .park
     }
 

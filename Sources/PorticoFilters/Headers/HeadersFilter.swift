@@ -65,13 +65,28 @@ public struct HeadersFilter: HTTPFilter {
 
         var isEmpty: Bool { self.set.isEmpty && self.add.isEmpty && self.remove.isEmpty && self.rename.isEmpty }
 
-        /// Applies the edits in their documented order; names are applied sorted so the
-        /// result does not depend on dictionary order.
-        func apply(to headers: inout HeaderList) {
-            for old in self.rename.keys.sorted() { headers.rename(old, to: self.rename[old]!) }
-            for name in self.remove { headers.remove(name: name) }
-            for name in self.set.keys.sorted() { headers.set(name: name, value: self.set[name]!) }
-            for name in self.add.keys.sorted() { headers.add(name: name, value: self.add[name]!) }
+        /// The edits as ordered lists (sorted by name, so the result does not depend on
+        /// dictionary order), prepared once when the filter is built.
+        struct Plan: Sendable {
+            var rename: [(String, String)]
+            var remove: [String]
+            var set: [(String, String)]
+            var add: [(String, String)]
+
+            init(_ edits: Edits) {
+                self.rename = edits.rename.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+                self.remove = edits.remove
+                self.set = edits.set.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+                self.add = edits.add.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            }
+
+            /// Applies the edits in their documented order.
+            func apply(to headers: inout HeaderList) {
+                for (old, new) in self.rename { headers.rename(old, to: new) }
+                for name in self.remove { headers.remove(name: name) }
+                for (name, value) in self.set { headers.set(name: name, value: value) }
+                for (name, value) in self.add { headers.add(name: name, value: value) }
+            }
         }
     }
 
@@ -108,18 +123,20 @@ public struct HeadersFilter: HTTPFilter {
         }
     }
 
-    let configuration: Configuration
+    private let request: Edits.Plan
+    private let response: Edits.Plan
 
     /// A filter.
     public init(configuration: Configuration) {
-        self.configuration = configuration
+        self.request = Edits.Plan(configuration.request)
+        self.response = Edits.Plan(configuration.response)
     }
 
     public func onUpstreamRequest(_ request: inout RequestHead, context: RequestContext) {
-        self.configuration.request.apply(to: &request.headers)
+        self.request.apply(to: &request.headers)
     }
 
     public func onResponse(_ response: inout ResponseHead, context: RequestContext) {
-        self.configuration.response.apply(to: &response.headers)
+        self.response.apply(to: &response.headers)
     }
 }

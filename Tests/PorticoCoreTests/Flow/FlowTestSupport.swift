@@ -5,6 +5,16 @@ import PorticoHTTP
 
 /// Loop services with a fixed target choice and counters, for driving flows by hand.
 final class ScriptedServices: LoopServices {
+    let eventLoop: any EventLoop = EmbeddedEventLoop()
+    private var states: [ObjectIdentifier: AnyObject] = [:]
+
+    func filterState<State: AnyObject>(for key: ObjectIdentifier, make: () -> State) -> State {
+        if let state = self.states[key] as? State { return state }
+        let state = make()
+        self.states[key] = state
+        return state
+    }
+
     var target: Int? = 0
     var started: [Int] = []
     var finished: [Int] = []
