@@ -84,7 +84,12 @@ public struct RequestContext {
         self.parameters = parameters
         self.client = client
         self.clientAddress = clientAddress ?? client.address
-        self.clientIP = clientAddress?.description ?? client.ip
+        // Formatting an address costs; the peer's text is at hand in the common case.
+        if let clientAddress, clientAddress != client.address {
+            self.clientIP = clientAddress.description
+        } else {
+            self.clientIP = client.ip
+        }
         self.maxBodyBytes = maxBodyBytes
         self.bufferedBodyLimit = nil
         self.requestID = nil
