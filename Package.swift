@@ -21,6 +21,12 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // Filters: JWT (jwt-kit on swift-crypto), JWKS fetching on the control plane
+        // (async-http-client), password hashes (HummingbirdBcrypt, SHA from swift-crypto).
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
     ],
     targets: [
         .target(
@@ -43,7 +49,24 @@ let package = Package(
         ),
         .target(
             name: "PorticoFilters",
-            dependencies: ["PorticoCore"]
+            dependencies: [
+                "PorticoCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ]
+        ),
+        // JWT gets its own module: its dependencies are the heaviest of all filters.
+        .target(
+            name: "PorticoJWT",
+            dependencies: [
+                "PorticoCore",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
         ),
         .target(
             name: "PorticoObservability",
@@ -83,7 +106,7 @@ let package = Package(
         .target(
             name: "Portico",
             dependencies: [
-                "PorticoHTTP", "PorticoCore", "PorticoConfig", "PorticoFilters",
+                "PorticoHTTP", "PorticoCore", "PorticoConfig", "PorticoFilters", "PorticoJWT",
                 "PorticoObservability", "PorticoServer", "PorticoAdmin",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

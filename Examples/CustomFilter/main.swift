@@ -8,7 +8,7 @@ import Portico
 //   swift run portico-example --port 0               # any free port (printed)
 //   swift run portico-example --config my.yaml       # config file that may use `type: tenant`
 
-var registry = BuiltinFilters.registry()
+var registry = FilterRegistry.standard
 registry.register(TenantFilter.Configuration.self)  // exactly as built-ins register
 
 let arguments = CommandLine.arguments

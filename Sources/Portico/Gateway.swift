@@ -15,7 +15,7 @@ import UnixSignals
 /// A running Portico gateway: the data plane listeners, the admin API, and their lifecycle.
 ///
 /// ```swift
-/// var registry = BuiltinFilters.registry()
+/// var registry = FilterRegistry.standard
 /// registry.register(MyFilter.Configuration.self)        // your own filter type
 /// let gateway = try Gateway(configPath: "portico.yaml", registry: registry)
 /// try await gateway.runUntilSignalled()                  // SIGTERM/SIGINT drain and return
@@ -40,7 +40,7 @@ public final class Gateway: Service, AdminBackend, Sendable {
     /// A gateway for the config file at `path` (YAML or JSON).
     public convenience init(
         configPath path: String,
-        registry: FilterRegistry = BuiltinFilters.registry(),
+        registry: FilterRegistry = FilterRegistry.standard,
         logger: Logger = Logger(label: "portico"),
         accessLogOutput: LineOutput = .standardOutput
     ) throws {
@@ -51,7 +51,7 @@ public final class Gateway: Service, AdminBackend, Sendable {
     /// A gateway for a config built in code.
     public convenience init(
         config: GatewayConfig,
-        registry: FilterRegistry = BuiltinFilters.registry(),
+        registry: FilterRegistry = FilterRegistry.standard,
         baseDirectory: String = ".",
         logger: Logger = Logger(label: "portico"),
         accessLogOutput: LineOutput = .standardOutput

@@ -29,7 +29,7 @@ struct RouteTest: ParsableCommand {
         let path = try self.configOptions.path()
         let snapshot: RuntimeSnapshot
         do {
-            snapshot = try ConfigLoader(registry: BuiltinFilters.registry()).load(path: path).snapshot
+            snapshot = try ConfigLoader(registry: FilterRegistry.standard).load(path: path).snapshot
         } catch {
             exitWithConfigErrors(error)
         }

@@ -32,7 +32,7 @@ struct Run: ParsableCommand {
         let path = try self.configOptions.path()
         let loaded: LoadedConfig
         do {
-            loaded = try ConfigLoader(registry: BuiltinFilters.registry()).load(path: path)
+            loaded = try ConfigLoader(registry: FilterRegistry.standard).load(path: path)
         } catch {
             exitWithConfigErrors(error)
         }
@@ -71,7 +71,7 @@ struct Validate: ParsableCommand {
     func run() throws {
         let path = try ConfigOptions(config: self.file).path()
         do {
-            let loaded = try ConfigLoader(registry: BuiltinFilters.registry()).load(path: path)
+            let loaded = try ConfigLoader(registry: FilterRegistry.standard).load(path: path)
             let snapshot = loaded.snapshot
             print(
                 "\(path): OK (\(snapshot.listeners.count) listener(s), \(snapshot.routes.count) route(s), \(snapshot.upstreams.count) upstream(s))"

@@ -24,6 +24,7 @@ public struct GatewayError: Error, Sendable, Equatable {
         case requestTimeout = "request_timeout"
         case payloadTooLarge = "payload_too_large"
         case expectationFailed = "expectation_failed"
+        case unprocessableContent = "unprocessable_content"
         case notImplemented = "not_implemented"
         case uriTooLong = "uri_too_long"
         case tooManyRequests = "too_many_requests"
@@ -44,6 +45,7 @@ public struct GatewayError: Error, Sendable, Equatable {
             case .requestTimeout: 408
             case .payloadTooLarge: 413
             case .expectationFailed: 417
+            case .unprocessableContent: 422
             case .notImplemented: 501
             case .uriTooLong: 414
             case .tooManyRequests: 429

@@ -61,7 +61,7 @@ struct AdminAndObservabilityTests {
             filters:
               ids: { type: request_id }
             """
-        let snapshot = try ConfigLoader(registry: BuiltinFilters.registry(), environment: [:]).load(text: yaml).snapshot
+        let snapshot = try ConfigLoader(registry: FilterRegistry.standard, environment: [:]).load(text: yaml).snapshot
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         return Gateway(
