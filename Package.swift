@@ -33,11 +33,17 @@ let package = Package(
             name: "PorticoHTTP",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
+        // Portico's own HTTP/1.1 codec: heads parsed in place, bodies framed without copies.
+        .target(
+            name: "PorticoHTTP1",
+            dependencies: ["PorticoHTTP", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .target(
             name: "PorticoCore",
             dependencies: [
                 "PorticoHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Atomics", package: "swift-atomics"),
             ]
         ),
         .target(
@@ -139,6 +145,15 @@ let package = Package(
             name: "PorticoExample",
             dependencies: ["Portico", .product(name: "Logging", package: "swift-log")],
             path: "Examples/CustomFilter"
+        ),
+        .testTarget(
+            name: "PorticoHTTP1Tests",
+            dependencies: [
+                "PorticoHTTP1", "PorticoHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "PorticoCoreTests",

@@ -57,3 +57,34 @@ public enum KnownHeader: UInt8, Sendable {
         }
     }
 }
+
+extension KnownHeader {
+    /// The known header a field name (as bytes) is, if any.
+    public static func classify(_ name: UnsafeRawBufferPointer) -> KnownHeader? {
+        @inline(__always)
+        func matches(_ word: StaticString) -> Bool {
+            guard word.utf8CodeUnitCount == name.count else { return false }
+            let pointer = word.utf8Start
+            for index in 0..<name.count where HTTPSyntax.lowercase(name[index]) != pointer[index] { return false }
+            return true
+        }
+        switch name.count {
+        case 2: return matches("te") ? .te : nil
+        case 3: return matches("via") ? .via : nil
+        case 4: return matches("host") ? .host : nil
+        case 6: return matches("expect") ? .expect : nil
+        case 7: return matches("upgrade") ? .upgrade : (matches("trailer") ? .trailer : nil)
+        case 9: return matches("forwarded") ? .forwarded : nil
+        case 10: return matches("connection") ? .connection : (matches("keep-alive") ? .keepAlive : nil)
+        case 14: return matches("content-length") ? .contentLength : nil
+        case 15: return matches("x-forwarded-for") ? .xForwardedFor : nil
+        case 16:
+            return matches("x-forwarded-host")
+                ? .xForwardedHost : (matches("proxy-connection") ? .proxyConnection : nil)
+        case 17:
+            return matches("transfer-encoding")
+                ? .transferEncoding : (matches("x-forwarded-proto") ? .xForwardedProto : nil)
+        default: return nil
+        }
+    }
+}
