@@ -61,7 +61,8 @@ public enum MessageFraming {
                                     || $0 == 0x22
                             })
                         else { throw HTTP1ParseError.invalidTransferEncoding }
-                        if current.lastIsChunked { throw HTTP1ParseError.invalidTransferEncoding }  // chunked applied twice, or not last
+                        // `chunked` must be last, and only once.
+                        if current.lastIsChunked { throw HTTP1ParseError.invalidTransferEncoding }
                         current.lastIsChunked = Self.isChunked(element)
                         current.count += 1
                     }
