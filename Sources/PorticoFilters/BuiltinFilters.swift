@@ -9,6 +9,13 @@ public enum BuiltinFilters {
     public static let all: [any FilterConfiguration.Type] = [
         RequestIDFilter.Configuration.self,
         HeadersFilter.Configuration.self,
+        APIKeyFilter.Configuration.self,
+        BasicAuthFilter.Configuration.self,
+        RateLimitFilter.Configuration.self,
+        CORSFilter.Configuration.self,
+        IPFilter.Configuration.self,
+        BodyLimitFilter.Configuration.self,
+        JSONSchemaFilter.Configuration.self,
     ]
 
     /// A registry holding the built-in filters.

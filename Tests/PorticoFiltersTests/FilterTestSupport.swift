@@ -4,6 +4,7 @@ import PorticoConfig
 import PorticoCore
 import PorticoFilters
 import PorticoHTTP
+import Synchronization
 
 /// Builds filters from YAML the way the config loader does, and runs their phases on a
 /// request context, without sockets.
@@ -28,15 +29,20 @@ enum FilterHarness {
     }
 
     /// The filter compiled from `yaml`, or the config errors.
-    static func filter(_ filterYAML: String) throws -> any HTTPFilter {
-        let snapshot = try ConfigLoader(registry: registry, environment: [:]).load(text: config(filterYAML)).snapshot
+    static func filter(
+        _ filterYAML: String, registry: FilterRegistry = registry, baseDirectory: String = "."
+    ) throws -> any HTTPFilter {
+        let snapshot = try ConfigLoader(registry: registry, environment: [:]).load(
+            text: config(filterYAML), baseDirectory: baseDirectory
+        ).snapshot
         return snapshot.routes[0].filters[0].filter
     }
 
     /// The config errors for `yaml`, as text.
-    static func errors(_ filterYAML: String) -> String {
+    static func errors(_ filterYAML: String, baseDirectory: String = ".") -> String {
         do {
-            _ = try ConfigLoader(registry: registry, environment: [:]).load(text: config(filterYAML))
+            _ = try ConfigLoader(registry: registry, environment: [:]).load(
+                text: config(filterYAML), baseDirectory: baseDirectory)
             return ""
         } catch {
             return error.description
@@ -44,25 +50,43 @@ enum FilterHarness {
     }
 
     /// A request context for `head` on a route that carries `filter`.
-    static func context(_ head: RequestHead, filter: any HTTPFilter, clientIP: String = "192.0.2.1") -> RequestContext {
+    static func context(
+        _ head: RequestHead,
+        filter: any HTTPFilter,
+        clientIP: String = "192.0.2.1",
+        clientAddress: IPAddress? = nil,
+        route: String = "r",
+        parameters: PathParameters = PathParameters(),
+        services: TestServices = TestServices()
+    ) -> RequestContext {
         let route = Route(
-            name: "r", index: 0, action: .respond(LocalResponse(status: 200)),
+            name: route, index: 0, action: .respond(LocalResponse(status: 200)),
             filters: [NamedFilter(name: "f", filter: filter)])
         return RequestContext(
             request: head,
             route: route,
-            parameters: PathParameters(),
+            parameters: parameters,
             client: ClientInfo(ip: clientIP, port: 1234),
+            clientAddress: clientAddress,
             startedAt: .now(),
-            services: TestServices()
+            services: services
         )
+    }
+
+    /// A `GET /` request head with these extra headers.
+    static func get(_ target: String = "/", _ headers: [(String, String)] = []) -> RequestHead {
+        RequestHead(method: .GET, target: target, headers: HeaderList([("Host", "h")] + headers))
     }
 }
 
 /// Loop services for filter tests.
 final class TestServices: LoopServices {
-    let eventLoop: any EventLoop = EmbeddedEventLoop()
+    let eventLoop: any EventLoop
     private var states: [ObjectIdentifier: AnyObject] = [:]
+
+    init(eventLoop: any EventLoop = EmbeddedEventLoop()) {
+        self.eventLoop = eventLoop
+    }
 
     func filterState<State: AnyObject>(for key: ObjectIdentifier, make: () -> State) -> State {
         if let state = self.states[key] as? State { return state }
@@ -79,5 +103,66 @@ final class TestServices: LoopServices {
     func makeRequestID() -> String {
         self.next += 1
         return "generated-\(self.next)"
+    }
+}
+
+/// A clock the test moves by hand.
+final class ManualClock: Sendable {
+    private let reading = Atomic<UInt64>(1_000_000_000)
+
+    var clock: RateLimitClock {
+        RateLimitClock { self.reading.load(ordering: .relaxed) }
+    }
+
+    func advance(milliseconds: UInt64) {
+        self.reading.add(milliseconds * 1_000_000, ordering: .relaxed)
+    }
+
+    func advance(nanoseconds: UInt64) {
+        self.reading.add(nanoseconds, ordering: .relaxed)
+    }
+}
+
+/// `rate_limit` decoded from YAML exactly as the built-in type, but built with a manual clock.
+struct ManualClockRateLimit: FilterConfiguration {
+    static let typeName = "rate_limit"
+    @TaskLocal static var clock: ManualClock?
+
+    var configuration: RateLimitFilter.Configuration
+
+    init(from decoder: any Decoder) throws {
+        self.configuration = try RateLimitFilter.Configuration(from: decoder)
+    }
+
+    func makeFilter(context: FilterBuildContext) throws -> any HTTPFilter {
+        var configuration = self.configuration
+        if let clock = Self.clock { configuration.clock = clock.clock }
+        return try configuration.makeFilter(context: context)
+    }
+
+    /// The filter for `yaml`, on `clock`.
+    static func filter(_ yaml: String, clock: ManualClock) throws -> any HTTPFilter {
+        var registry = BuiltinFilters.registry()
+        registry.register(ManualClockRateLimit.self)
+        return try Self.$clock.withValue(clock) { try FilterHarness.filter(yaml, registry: registry) }
+    }
+}
+
+extension FilterDecision {
+    var isProceed: Bool {
+        if case .proceed = self { return true }
+        return false
+    }
+
+    /// The error of a `.reject`.
+    var rejection: GatewayError? {
+        if case .reject(let error) = self { return error }
+        return nil
+    }
+
+    /// The response of a `.respond`.
+    var response: LocalResponse? {
+        if case .respond(let response) = self { return response }
+        return nil
     }
 }

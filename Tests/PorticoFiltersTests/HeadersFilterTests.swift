@@ -26,9 +26,10 @@ import Testing
                 ("X-Tag", "one"),
             ])
         )
-        let context = FilterHarness.context(head, filter: filter)
-        var upstream = head
-        filter.onUpstreamRequest(&upstream, context: context)
+        var context = FilterHarness.context(head, filter: filter)
+        // Request edits happen in the filter's turn, so later filters see them.
+        #expect(filter.onRequest(&context).isProceed)
+        let upstream = context.request
         #expect(upstream.headers["x-new"] == "1")
         #expect(upstream.headers["x-old"] == nil)
         #expect(upstream.headers["x-debug"] == nil)
@@ -51,5 +52,77 @@ import Testing
         #expect(FilterHarness.errors("    type: headers").contains("needs request or response edits"))
         #expect(
             FilterHarness.errors("    type: headers\n    request: { sett: { A: b } }").contains("did you mean 'set'"))
+    }
+
+    @Test func rendersRequestDataIntoValues() throws {
+        let filter = try FilterHarness.filter(
+            """
+                type: headers
+                request:
+                  set:
+                    X-Client: "${client_ip}"
+                    X-Item: "item-${path.id}"
+                    X-User: "user ${jwt.sub} via ${consumer}"
+                    X-Trace: "${request_id}"
+                    X-Copy: "${header.X-Source}/${query.q}"
+                    X-Route: "${route} ${method}"
+                    X-Missing: "${jwt.tenant}"
+                response:
+                  add: { X-Served-For: "${consumer}" }
+            """
+        )
+        var parameters = PathParameters()
+        parameters.append(name: "id", value: "42")
+        var context = FilterHarness.context(
+            FilterHarness.get("/items/42?q=a%20b", [("X-Source", "src"), ("X-Missing", "old")]), filter: filter,
+            clientIP: "203.0.113.5", route: "items", parameters: parameters)
+        context.values["jwt.sub"] = "u-1"
+        context.consumer = "mobile"
+        context.requestID = "req-9"
+        #expect(filter.onRequest(&context).isProceed)
+        let headers = context.request.headers
+        #expect(headers["x-client"] == "203.0.113.5")
+        #expect(headers["x-item"] == "item-42")
+        #expect(headers["x-user"] == "user u-1 via mobile")
+        #expect(headers["x-trace"] == "req-9")
+        #expect(headers["x-copy"] == "src/a b")
+        #expect(headers["x-route"] == "items GET")
+        // A value whose data is missing is not written (the client's field stays as it was).
+        #expect(headers["x-missing"] == "old")
+
+        var response = ResponseHead(status: 200)
+        filter.onResponse(&response, context: context)
+        #expect(response.headers["x-served-for"] == "mobile")
+    }
+
+    @Test func neverWritesControlCharactersFromRequestData() throws {
+        let filter = try FilterHarness.filter("    type: headers\n    request: { set: { X-Sub: \"${jwt.sub}\" } }")
+        var context = FilterHarness.context(FilterHarness.get(), filter: filter)
+        context.values["jwt.sub"] = "evil\r\nX-Admin: 1"
+        #expect(filter.onRequest(&context).isProceed)
+        #expect(context.request.headers["x-sub"] == nil)
+    }
+
+    @Test(arguments: [
+        ("    type: headers\n    request: { set: { X-A: \"${nope}\" } }", "unknown placeholder '${nope}'"),
+        ("    type: headers\n    request: { set: { X-A: \"${path}\" } }", "unknown placeholder '${path}'"),
+        ("    type: headers\n    request: { add: { X-A: \"${jwt.sub\" } }", "unterminated '${'"),
+        ("    type: headers\n    response: { set: { X-A: \"${header.bad name}\" } }", "is not a header name"),
+        ("    type: headers\n    response: { set: { X-A: \"${cookie.a}\" } }", "unknown placeholder"),
+    ])
+    func rejectsBadPlaceholders(yaml: String, message: String) {
+        let errors = FilterHarness.errors(yaml)
+        #expect(errors.contains(message), "\(errors)")
+    }
+
+    @Test func laterFiltersSeeRequestEdits() throws {
+        // A key injected by `headers` is what an `api_key` filter listed after it checks.
+        let inject = try FilterHarness.filter("    type: headers\n    request: { set: { X-API-Key: k-123 } }")
+        let keys = try FilterHarness.filter(
+            "    type: api_key\n    keys: [{ consumer: internal, sha256: \(APIKeyFilterTests.mobile) }]")
+        var context = FilterHarness.context(FilterHarness.get(), filter: inject)
+        #expect(inject.onRequest(&context).isProceed)
+        #expect(keys.onRequest(&context).isProceed)
+        #expect(context.consumer == "internal")
     }
 }

@@ -52,10 +52,3 @@ import Testing
         #expect(FilterHarness.errors("    type: request_id\n    unknown_key: 1").contains("unknown key 'unknown_key'"))
     }
 }
-
-extension FilterDecision {
-    var isProceed: Bool {
-        if case .proceed = self { return true }
-        return false
-    }
-}

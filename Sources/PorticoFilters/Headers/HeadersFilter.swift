@@ -3,14 +3,22 @@ import PorticoHTTP
 
 /// `headers` (SPEC F-45): edits request headers on their way upstream and response headers
 /// on their way to the client. Each side applies, in this order: `rename`, `remove`, `set`
-/// (replace or create), `add` (append another field).
+/// (replace or create), `add` (append another field). `set` and `add` values may reference
+/// request data (``HeaderTemplate``: `${client_ip}`, `${path.id}`, `${jwt.sub}`,
+/// `${request_id}`, `${consumer}`, `${header.NAME}`, `${query.NAME}`...); a value whose data is
+/// missing is not written.
 ///
 /// ```yaml
 /// tag-requests:
 ///   type: headers
-///   request:  { set: { X-Env: prod }, remove: [X-Debug], rename: { X-Old: X-New } }
+///   request:  { set: { X-Env: prod, X-User: "${jwt.sub}" }, remove: [X-Debug], rename: { X-Old: X-New } }
 ///   response: { add: { Cache-Control: no-store } }
 /// ```
+///
+/// Request edits happen in this filter's turn of `onRequest`, so filters listed after it see
+/// them (a token injected here is what a later `jwt` filter checks); in the same way,
+/// `${jwt.*}`, `${consumer}` and `${request_id}` need the filters that provide them to be
+/// listed before this one. Response edits happen in `onResponse`.
 public struct HeadersFilter: HTTPFilter {
     /// One side's edits.
     public struct Edits: Decodable, Sendable, Equatable {
@@ -53,39 +61,68 @@ public struct HeadersFilter: HTTPFilter {
                 }
             }
             for (key, values) in [("set", Array(self.set.values)), ("add", Array(self.add.values))] {
-                for value in values where !HTTPSyntax.isValidFieldValue(value) {
-                    throw ConfigIssue("header value contains a control character", key: key)
+                for value in values {
+                    guard HTTPSyntax.isValidFieldValue(value) else {
+                        throw ConfigIssue("header value contains a control character", key: key)
+                    }
+                    do {
+                        _ = try HeaderTemplate(value)
+                    } catch {
+                        throw ConfigIssue(error.message, key: key, hint: error.hint)
+                    }
                 }
             }
         }
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case set, add, remove, rename
         }
 
         var isEmpty: Bool { self.set.isEmpty && self.add.isEmpty && self.remove.isEmpty && self.rename.isEmpty }
 
         /// The edits as ordered lists (sorted by name, so the result does not depend on
-        /// dictionary order), prepared once when the filter is built.
+        /// dictionary order), with values parsed into templates once, when the filter is built.
         struct Plan: Sendable {
             var rename: [(String, String)]
             var remove: [String]
-            var set: [(String, String)]
-            var add: [(String, String)]
+            var set: [(String, HeaderTemplate)]
+            var add: [(String, HeaderTemplate)]
+            /// Whether any value reads request data.
+            var hasPlaceholders: Bool
+            var isEmpty: Bool
 
             init(_ edits: Edits) {
                 self.rename = edits.rename.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
                 self.remove = edits.remove
-                self.set = edits.set.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-                self.add = edits.add.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+                // Validated in `Edits.init(from:)`; a configuration built in code with a bad
+                // placeholder writes the value as it is.
+                func template(_ text: String) -> HeaderTemplate {
+                    (try? HeaderTemplate(text)) ?? HeaderTemplate(literal: text)
+                }
+                self.set = edits.set.sorted { $0.key < $1.key }.map { ($0.key, template($0.value)) }
+                self.add = edits.add.sorted { $0.key < $1.key }.map { ($0.key, template($0.value)) }
+                self.hasPlaceholders = (self.set + self.add).contains { $0.1.literal == nil }
+                self.isEmpty = edits.isEmpty
             }
 
-            /// Applies the edits in their documented order.
-            func apply(to headers: inout HeaderList) {
+            /// The values of `set` and `add` for this request (nil: not written).
+            func render(_ context: RequestContext) -> (set: [String?], add: [String?]) {
+                (self.set.map { $0.1.render(context) }, self.add.map { $0.1.render(context) })
+            }
+
+            /// Applies the edits in their documented order, with the values in `rendered`
+            /// (made before `headers` started changing), or the literal ones when nil.
+            func apply(to headers: inout HeaderList, rendered: (set: [String?], add: [String?])?) {
                 for (old, new) in self.rename { headers.rename(old, to: new) }
                 for name in self.remove { headers.remove(name: name) }
-                for (name, value) in self.set { headers.set(name: name, value: value) }
-                for (name, value) in self.add { headers.add(name: name, value: value) }
+                for (index, (name, template)) in self.set.enumerated() {
+                    guard let value = rendered?.set[index] ?? template.literal else { continue }
+                    headers.set(name: name, value: value)
+                }
+                for (index, (name, template)) in self.add.enumerated() {
+                    guard let value = rendered?.add[index] ?? template.literal else { continue }
+                    headers.add(name: name, value: value)
+                }
             }
         }
     }
@@ -104,7 +141,7 @@ public struct HeadersFilter: HTTPFilter {
             self.response = response
         }
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case request, response
         }
 
@@ -132,11 +169,17 @@ public struct HeadersFilter: HTTPFilter {
         self.response = Edits.Plan(configuration.response)
     }
 
-    public func onUpstreamRequest(_ request: inout RequestHead, context: RequestContext) {
-        self.request.apply(to: &request.headers)
+    public func onRequest(_ context: inout RequestContext) -> FilterDecision {
+        guard !self.request.isEmpty else { return .proceed }
+        // Values are rendered from the request as it arrived here, before any edit.
+        let rendered = self.request.hasPlaceholders ? self.request.render(context) : nil
+        self.request.apply(to: &context.request.headers, rendered: rendered)
+        return .proceed
     }
 
     public func onResponse(_ response: inout ResponseHead, context: RequestContext) {
-        self.response.apply(to: &response.headers)
+        guard !self.response.isEmpty else { return }
+        let rendered = self.response.hasPlaceholders ? self.response.render(context) : nil
+        self.response.apply(to: &response.headers, rendered: rendered)
     }
 }
