@@ -82,7 +82,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("    type: api_key", "keys"),
+        ("    type: api_key", "missing required key 'keys'"),
         ("    type: api_key\n    keys: []", "needs at least one key"),
         ("    type: api_key\n    keys: [{ consumer: a, sha256: abc }]", "sha256 must be 64 hex digits"),
         (

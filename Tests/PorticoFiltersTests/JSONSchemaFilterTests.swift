@@ -19,7 +19,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("    type: body_limit", "max_body"),
+        ("    type: body_limit", "missing required key 'max_body'"),
         ("    type: body_limit\n    max_body: big", "'big' is not a size"),
         ("    type: body_limit\n    max_body: 10XB", "'10XB' is not a size"),
         ("    type: body_limit\n    max_bdy: 1KiB", "did you mean 'max_body'"),

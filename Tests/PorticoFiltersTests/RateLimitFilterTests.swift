@@ -34,7 +34,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("    type: rate_limit", "rate"),
+        ("    type: rate_limit", "missing required key 'rate'"),
         ("    type: rate_limit\n    rate: fast", "'fast' is not a rate"),
         ("    type: rate_limit\n    rate: 0/s", "'0/s' is not a rate"),
         ("    type: rate_limit\n    rate: 10/fortnight", "'10/fortnight' is not a rate"),
