@@ -27,6 +27,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        // Health probes: https and gRPC (HTTP/2) checks.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
     ],
     targets: [
         .target(
@@ -57,8 +60,30 @@ let package = Package(
             name: "PorticoFilters",
             dependencies: [
                 "PorticoCore",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ]
+        ),
+        // DNS discovery (A/AAAA/SRV): its own resolver, control plane only.
+        .target(
+            name: "PorticoDNS",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        // Active health probes (tcp, http, https, grpc): control plane I/O.
+        .target(
+            name: "PorticoHealth",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
             ]
         ),
         // JWT gets its own module: its dependencies are the heaviest of all filters.
@@ -66,8 +91,8 @@ let package = Package(
             name: "PorticoJWT",
             dependencies: [
                 "PorticoCore",
-                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -113,7 +138,7 @@ let package = Package(
             name: "Portico",
             dependencies: [
                 "PorticoHTTP", "PorticoCore", "PorticoConfig", "PorticoFilters", "PorticoJWT",
-                "PorticoObservability", "PorticoServer", "PorticoAdmin",
+                "PorticoObservability", "PorticoServer", "PorticoAdmin", "PorticoHealth", "PorticoDNS",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -147,6 +172,41 @@ let package = Package(
             path: "Examples/CustomFilter"
         ),
         .testTarget(
+            name: "PorticoJWTTests",
+            dependencies: [
+                "PorticoJWT", "PorticoConfig", "PorticoCore", "PorticoHTTP", "PorticoServer", "PorticoObservability",
+                "PorticoTesting",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "PorticoDNSTests",
+            dependencies: [
+                "PorticoDNS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "PorticoHealthTests",
+            dependencies: [
+                "PorticoHealth",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+            ]
+        ),
+        .testTarget(
             name: "PorticoHTTP1Tests",
             dependencies: [
                 "PorticoHTTP1", "PorticoHTTP",
@@ -163,9 +223,11 @@ let package = Package(
         .testTarget(
             name: "PorticoFiltersTests",
             dependencies: [
-                "PorticoFilters", "PorticoConfig", "PorticoCore", "PorticoHTTP",
+                "PorticoFilters", "PorticoConfig", "PorticoCore", "PorticoHTTP", "PorticoServer", "PorticoTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

@@ -27,6 +27,10 @@ public final class Gateway: Service, AdminBackend, Sendable {
     private let server: GatewayServer
     private let metrics: GatewayMetrics
     private let logger: Logger
+    private let controlPlane: ControlPlane
+    /// The service registry (`discovery: {registry: NAME}` upstreams follow it; the admin
+    /// API's `/registry` endpoints change it).
+    public let registry: any ServiceRegistry
     private let ready = ManagedAtomic(false)
     private let state = NIOLockedValueBox(State())
 
@@ -60,10 +64,10 @@ public final class Gateway: Service, AdminBackend, Sendable {
         self.init(snapshot: snapshot, logger: logger, accessLogOutput: accessLogOutput)
     }
 
-    /// A gateway for an already compiled snapshot.
+    /// A gateway for an already compiled snapshot. `registry` defaults to an in-memory one.
     public init(
         snapshot: RuntimeSnapshot, logger: Logger = Logger(label: "portico"),
-        accessLogOutput: LineOutput = .standardOutput
+        accessLogOutput: LineOutput = .standardOutput, registry: (any ServiceRegistry)? = nil
     ) {
         let installed = snapshot.withVersion(1)
         self.store = SnapshotStore(installed)
@@ -73,6 +77,9 @@ public final class Gateway: Service, AdminBackend, Sendable {
         self.server = GatewayServer(
             group: self.group, store: self.store, logger: logger, accessLogOutput: accessLogOutput)
         self.metrics = GatewayMetrics()
+        let registry = registry ?? InMemoryServiceRegistry()
+        self.registry = registry
+        self.controlPlane = ControlPlane(registry: registry, group: self.group, logger: logger)
     }
 
     // MARK: - Lifecycle
@@ -84,6 +91,7 @@ public final class Gateway: Service, AdminBackend, Sendable {
             return state.started
         }
         guard !alreadyStarted else { return }
+        self.controlPlane.run(try self.controlPlane.prepare(self.store.current), replacing: nil)
         try await self.server.start()
         let settings = self.store.current.settings
         if let host = settings.adminHost {
@@ -120,6 +128,7 @@ public final class Gateway: Service, AdminBackend, Sendable {
         await self.server.drain(timeout: timeout)
         let admin = self.state.withLockedValue { $0.admin }
         await admin?.stop()
+        await self.controlPlane.stop()
         try? await self.group.shutdownGracefully()
         self.logger.info("stopped")
     }
@@ -145,12 +154,17 @@ public final class Gateway: Service, AdminBackend, Sendable {
     }
 
     /// Makes a newly compiled snapshot current; requests already running finish on theirs.
-    public func install(_ snapshot: RuntimeSnapshot) {
+    /// Upstreams that stay keep their discovered targets and health verdicts. Throws (and
+    /// changes nothing) when a health check cannot be set up (e.g. unreadable TLS files).
+    public func install(_ snapshot: RuntimeSnapshot) throws {
         let version = self.state.withLockedValue { state -> Int in
             defer { state.nextVersion += 1 }
             return state.nextVersion
         }
-        self.store.install(snapshot.withVersion(version))
+        let next = snapshot.withVersion(version)
+        let controllers = try self.controlPlane.prepare(next)
+        self.controlPlane.run(controllers, replacing: self.store.current)
+        self.store.install(next)
     }
 
     // MARK: - State
@@ -167,6 +181,35 @@ public final class Gateway: Service, AdminBackend, Sendable {
 
     public func metricsText() async -> String {
         self.metrics.apply(await self.server.collectMetrics())
+        await self.recordUpstreamGauges()
         return self.metrics.render()
+    }
+
+    public var serviceRegistry: (any ServiceRegistry)? { self.registry }
+
+    public func upstreamStatus() async -> [UpstreamStatus] {
+        let live = await self.server.upstreamLiveStates()
+        return self.store.current.upstreams.map { upstream in
+            UpstreamStatusBuilder.status(
+                of: upstream, live: live[upstream.name] ?? UpstreamLiveState(),
+                health: self.controlPlane.controller(named: upstream.name)?.health?.statuses())
+        }
+    }
+
+    /// Target health (1 takes traffic, 0 not) and pool sizes, set at scrape time.
+    private func recordUpstreamGauges() async {
+        let pools = await self.server.poolSizes()
+        for upstream in self.store.current.upstreams {
+            let view = upstream.state.view
+            for (index, target) in view.targets.enumerated() {
+                let labels = [("upstream", upstream.name), ("target", target.authority)]
+                self.metrics.setGauge(GatewayMetrics.MetricName.targetHealthy, labels, to: view.healthy[index] ? 1 : 0)
+                let pool = pools[target.poolKey] ?? (0, 0)
+                self.metrics.setGauge(
+                    GatewayMetrics.MetricName.poolConnections, labels + [("state", "idle")], to: pool.idle)
+                self.metrics.setGauge(
+                    GatewayMetrics.MetricName.poolConnections, labels + [("state", "busy")], to: pool.busy)
+            }
+        }
     }
 }

@@ -88,6 +88,22 @@ public struct AdminRouter: Sendable {
         self.add(.GET, "/metrics") { _ in
             AdminResponse(contentType: "text/plain; version=0.0.4; charset=utf-8", body: await backend.metricsText())
         }
+        self.add(.GET, "/upstreams") { _ in
+            .json(["upstreams": await backend.upstreamStatus()])
+        }
+        self.add(.GET, "/upstreams/*") { request in
+            let name = String(request.path.dropFirst("/upstreams/".count))
+            guard let status = await backend.upstreamStatus().first(where: { $0.name == name }) else {
+                return .error(.notFound, "no upstream '\(name)'")
+            }
+            return .json(status)
+        }
+        if let registry = backend.serviceRegistry {
+            let api = RegistryAPI(registry: registry)
+            self.add(.GET, "/registry/*") { await api.handle($0) }
+            self.add(.PUT, "/registry/*", mutating: true) { await api.handle($0) }
+            self.add(.DELETE, "/registry/*", mutating: true) { await api.handle($0) }
+        }
     }
 }
 

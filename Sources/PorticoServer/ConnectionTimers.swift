@@ -16,6 +16,8 @@ struct ConnectionTimers {
     var requestBody: NIODeadline?
     /// The client must take more of the response by then (it stopped reading).
     var writeStall: NIODeadline?
+    /// A retry's back-off ends.
+    var retry: NIODeadline?
 
     /// The earliest deadline, if any.
     var earliest: NIODeadline? {
@@ -24,6 +26,7 @@ struct ConnectionTimers {
         if let deadline = self.request, earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
         if let deadline = self.requestBody, earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
         if let deadline = self.writeStall, earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
+        if let deadline = self.retry, earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
         return earliest
     }
 }

@@ -21,8 +21,8 @@ public final class GatewayServer: Sendable {
     /// The snapshot store requests read from.
     public let store: SnapshotStore
     private let logger: Logger
-    private let runtimes: PerLoop<LoopRuntime>
-    private let loops: [any EventLoop]
+    let runtimes: PerLoop<LoopRuntime>
+    let loops: [any EventLoop]
     private let state = NIOLockedValueBox(State())
 
     private struct State {

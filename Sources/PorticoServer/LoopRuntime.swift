@@ -18,7 +18,8 @@ final class LoopRuntime: LoopServices {
     var dateCache = HTTPDateCache()
     private var random = FastRandom()
     private var snapshot: RuntimeSnapshot?
-    private var balancers: [any Balancer] = []
+    private var upstreamStates: [UpstreamLoopState] = []
+    private var upstreamEvents: UpstreamEvents
     private var accessLogFormatter: AccessLogFormatter?
     private var filterStates: [ObjectIdentifier: AnyObject] = [:]
     private var flushTask: RepeatedTask?
@@ -31,6 +32,7 @@ final class LoopRuntime: LoopServices {
         let buffer = AccessLogBuffer(output: accessLogOutput)
         self.accessLogBuffer = buffer
         self.accessLogger = Logger(label: "portico.access") { _ in AccessLogHandler(buffer: buffer) }
+        self.upstreamEvents = UpstreamEvents(metrics: self.metrics, logger: logger)
     }
 
     /// Starts the loop's periodic work (pool sweeping, access-log flushing).
@@ -59,7 +61,11 @@ final class LoopRuntime: LoopServices {
         let latest = self.store.current
         if latest !== self.snapshot {
             self.snapshot = latest
-            self.balancers = latest.upstreams.map { $0.makeBalancer() }
+            // Passive-health and breaker state of upstreams that stay carries over.
+            let previous = Dictionary(self.upstreamStates.map { ($0.upstream.name, $0) }) { first, _ in first }
+            self.upstreamStates = latest.upstreams.map {
+                UpstreamLoopState(upstream: $0, events: self.upstreamEvents, previous: previous[$0.name])
+            }
             self.filterStates = [:]  // filters are rebuilt with each snapshot
             self.metrics.adopt(latest)
             self.accessLogFormatter =
@@ -89,25 +95,46 @@ final class LoopRuntime: LoopServices {
 
     // MARK: LoopServices
 
-    private func balancer(for upstream: Upstream) -> (any Balancer)? {
-        guard let snapshot, upstream.index < self.balancers.count, snapshot.upstreams[upstream.index] === upstream
-        else {
-            return nil
-        }
-        return self.balancers[upstream.index]
+    /// This loop's state for an upstream of the current snapshot (nil for one of an older
+    /// snapshot still finishing requests).
+    private func loopState(for upstream: Upstream) -> UpstreamLoopState? {
+        guard let snapshot, upstream.index < self.upstreamStates.count, snapshot.upstreams[upstream.index] === upstream
+        else { return nil }
+        return self.upstreamStates[upstream.index]
     }
 
-    func pickTarget(for upstream: Upstream, request: BalancerRequest) -> Int? {
-        // A request still running on a replaced snapshot gets a one-off balancer.
-        (self.balancer(for: upstream) ?? upstream.makeBalancer()).pick(request)
+    func pickTarget(for upstream: Upstream, request: BalancerRequest, avoiding: PoolKey?) -> TargetChoice {
+        // A request still running on a replaced snapshot gets a one-off state.
+        let state =
+            self.loopState(for: upstream) ?? UpstreamLoopState(upstream: upstream, events: self.upstreamEvents)
+        return state.pick(request, avoiding: avoiding)
     }
 
-    func exchangeStarted(upstream: Upstream, target: Int) {
-        self.balancer(for: upstream)?.requestStarted(target: target)
+    func exchangeStarted(_ plan: UpstreamPlan) {
+        self.loopState(for: plan.upstream)?.exchangeStarted(plan)
     }
 
-    func exchangeFinished(upstream: Upstream, target: Int) {
-        self.balancer(for: upstream)?.requestFinished(target: target)
+    func exchangeFinished(_ plan: UpstreamPlan, outcome: ExchangeOutcome) {
+        self.loopState(for: plan.upstream)?.exchangeFinished(plan, outcome: outcome)
+    }
+
+    func decideRetry(_ plan: UpstreamPlan, failure: AttemptFailure, facts: RetryFacts) -> RetryDecision {
+        // A request of a replaced snapshot is judged by a one-off state (an empty budget).
+        let state =
+            self.loopState(for: plan.upstream)
+            ?? UpstreamLoopState(upstream: plan.upstream, events: self.upstreamEvents)
+        return state.decideRetry(plan, failure: failure, facts: facts, random: &self.random)
+    }
+
+    func retryReleased(_ plan: UpstreamPlan) {
+        self.loopState(for: plan.upstream)?.retryReleased()
+    }
+
+    /// This loop's state of every upstream of the current snapshot (admin API).
+    func upstreamReports() -> [UpstreamLoopReport] {
+        _ = self.currentSnapshot()
+        let now = NIODeadline.now()
+        return self.upstreamStates.map { $0.report(now: now) }
     }
 
     func filterState<State: AnyObject>(for key: ObjectIdentifier, make: () -> State) -> State {

@@ -31,6 +31,16 @@ extension ProxyHandler {
                 self.flushPending()
             }
 
+        case .retry(let delay, let upstream):
+            self.disposeUpstream(upstream)
+            self.timers.responseHeader = nil
+            if delay <= .zero {
+                self.perform(self.flow!.retryDue(now: .now()))
+            } else {
+                self.timers.retry = .now() + delay
+                self.rescheduleTimer()
+            }
+
         case .sendContinue:
             self.writeContinue()
 
@@ -113,7 +123,7 @@ extension ProxyHandler {
     }
 
     private func armResponseHeaderTimer() {
-        guard let timeout = self.flow?.currentPlan?.upstream.timeouts.responseHeader else { return }
+        guard let timeout = self.flow?.currentPlan?.upstream.attemptTimeout else { return }
         self.timers.responseHeader = .now() + timeout
         self.rescheduleTimer()
     }

@@ -37,6 +37,11 @@ extension ProxyHandler {
             self.perform(self.flow!.upstreamFailed(.responseHeaderTimeout, now: now))
             self.flushPending()
         }
+        if let deadline = self.timers.retry, deadline <= now, self.flow != nil {
+            self.timers.retry = nil
+            self.perform(self.flow!.retryDue(now: now))
+            self.flushPending()
+        }
         if let deadline = self.timers.request, deadline <= now, self.flow != nil {
             self.timers.request = nil
             if self.flow!.isUpstreamActive { self.dropUpstream() }

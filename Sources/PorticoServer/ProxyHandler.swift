@@ -260,6 +260,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.timers.responseHeader = nil
         self.timers.requestBody = nil
         self.timers.writeStall = nil
+        self.timers.retry = nil
         if self.upstream != nil {
             // The flow said nothing about it: it cannot be trusted for another exchange.
             self.disposeUpstream(.close)
@@ -312,9 +313,10 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.close()
             return
         }
-        if self.flow?.isUpstreamActive == true {
-            // The request being streamed upstream is broken mid-body.
-            self.disposeUpstream(.close)
+        if self.flow != nil {
+            // The request being streamed upstream is broken mid-body; whatever it holds
+            // (balancer counts, a retry's budget place) is given back.
+            if self.flow!.isUpstreamActive { self.disposeUpstream(.close) }
             self.flow!.downstreamClosed()
         }
         self.flow = nil

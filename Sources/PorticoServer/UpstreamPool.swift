@@ -130,6 +130,11 @@ final class UpstreamPool {
         return (self.state.idleCount(key), self.state.totalCount(key))
     }
 
+    /// Idle and busy connections per target (metrics).
+    func sizes() -> [PoolKey: (idle: Int, busy: Int)] {
+        self.state.sizes
+    }
+
     private func closeExpired() {
         for id in self.state.expired(now: .now()) {
             self.connections[id]?.close()

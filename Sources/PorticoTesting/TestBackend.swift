@@ -33,9 +33,10 @@ public final class TestBackend: Sendable {
     private let recorded = NIOLockedValueBox<[Request]>([])
     private let bodyBytesSeen = NIOLockedValueBox<Int>(0)
     private let connectionCounter = NIOLockedValueBox<Int>(0)
+    private let openConnections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
 
     /// The port it listens on.
-    public var port: Int { self.channel.localAddress!.port! }
+    public let port: Int
 
     /// Every request received so far, in order.
     public var requests: [Request] { self.recorded.withLockedValue { $0 } }
@@ -48,10 +49,15 @@ public final class TestBackend: Sendable {
 
     private init(channel: any Channel) {
         self.channel = channel
+        // Kept: a stopped channel has no local address any more.
+        self.port = channel.localAddress!.port!
     }
 
-    /// Starts a backend answering with `respond`.
-    public static func start(group: any EventLoopGroup, respond: @escaping Responder) async throws -> TestBackend {
+    /// Starts a backend answering with `respond`, on `port` (0: an ephemeral one; give a
+    /// port to bring a killed backend back where it was).
+    public static func start(group: any EventLoopGroup, port: Int = 0, respond: @escaping Responder) async throws
+        -> TestBackend
+    {
         let box = NIOLockedValueBox<TestBackend?>(nil)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -60,6 +66,11 @@ public final class TestBackend: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     let backend = box.withLockedValue { $0 }!
+                    let id = ObjectIdentifier(channel)
+                    backend.openConnections.withLockedValue { $0[id] = channel }
+                    channel.closeFuture.whenComplete { _ in
+                        _ = backend.openConnections.withLockedValue { $0.removeValue(forKey: id) }
+                    }
                     let number = backend.connectionCounter.withLockedValue { value -> Int in
                         value += 1
                         return value
@@ -69,15 +80,15 @@ public final class TestBackend: Sendable {
                     )
                 }
             }
-            .bind(host: "127.0.0.1", port: 0).get()
+            .bind(host: "127.0.0.1", port: port).get()
         let backend = TestBackend(channel: channel)
         box.withLockedValue { $0 = backend }
         return backend
     }
 
     /// A backend answering every request with `200` and `body`.
-    public static func start(group: any EventLoopGroup, body: String) async throws -> TestBackend {
-        try await start(group: group) { _, writer in
+    public static func start(group: any EventLoopGroup, port: Int = 0, body: String) async throws -> TestBackend {
+        try await start(group: group, port: port) { _, writer in
             writer.respond(status: 200, headers: [("content-type", "text/plain")], body: body)
         }
     }
@@ -85,6 +96,20 @@ public final class TestBackend: Sendable {
     /// Stops listening (open connections stay until their peers close).
     public func stop() async {
         try? await self.channel.close()
+    }
+
+    /// Dies: stops listening and resets every open connection at once, as a crashed
+    /// process would (requests in flight get no answer).
+    public func kill() async {
+        try? await self.channel.close()
+        let connections = self.openConnections.withLockedValue { Array($0.values) }
+        for connection in connections {
+            // SO_LINGER 0: close sends RST, like a process killed mid-exchange.
+            if let provider = connection as? any SocketOptionProvider {
+                try? await provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
+            }
+            try? await connection.close()
+        }
     }
 
     fileprivate func record(_ request: Request) {

@@ -101,14 +101,7 @@ struct ConfigCompilerTests {
             upstreams:
               users:
                 targets: [{ url: "https://10.0.0.1" }]
-                balancer: p2c_ewma
-                hash_on: header:x-user-id
-                health_check: { type: http, path: /health }
-                passive: { consecutive_failures: 5 }
-                circuit_breaker: { failure_threshold: 5 }
-                retries: { attempts: 2 }
                 tls: { verify: true }
-                discovery: { registry: users }
             """
         )
         #expect(
@@ -116,19 +109,81 @@ struct ConfigCompilerTests {
                 "`h2c` is not supported yet",
                 "TLS termination is not supported yet",
                 "https upstreams are not supported yet",
-                "`p2c_ewma` is not supported yet",
-                "`hash_on` is not supported yet",
-                "`health_check` is not supported yet",
-                "`passive` is not supported yet",
-                "`circuit_breaker` is not supported yet",
-                "`retries` is not supported yet",
                 "`tls` is not supported yet",
-                "`discovery` is not supported yet",
             ]
         )
+        #expect(errors.map(\.position) == ["4:24", "5:5", "8:22", "9:5"])
+    }
+
+    @Test("the resilience keys of SPEC §9 compile into the upstream")
+    func resilienceKeys() throws {
+        let snapshot = try Fixtures.load(
+            Fixtures.listener + """
+                upstreams:
+                  users:
+                    targets: [{ url: http://10.0.0.1:3001 }, { url: http://10.0.0.2:3001 }]
+                    balancer: consistent_hash
+                    hash_on: header:x-user-id
+                    health_check: { type: http, path: /health, interval: 5s, timeout: 1s, healthy_threshold: 2, unhealthy_threshold: 3, expected_statuses: [200, 2xx, 301-302] }
+                    passive: { consecutive_failures: 5, ejection_time: 30s, max_ejection_percent: 50 }
+                    circuit_breaker: { failure_threshold: 5, success_threshold: 2, open_for: 30s }
+                    retries: { attempts: 3, on: [connect_failure, reset, 502, 503, 504, 5xx], per_try_timeout: 5s, budget_percent: 20 }
+                    panic_threshold: 30
+                  registry-users:
+                    discovery: { registry: users }
+                  dns-users:
+                    discovery: { dns: users.svc.local, port: 8080, interval: 10s }
+                routes: [{ name: r, upstream: users }]
+                """
+        ).snapshot
+        let users = try #require(snapshot.upstreams.first { $0.name == "users" })
+        #expect(users.balancer == .consistentHash)
+        #expect(users.resilience.hashOn == .header("x-user-id"))
+        #expect(users.healthCheck?.kind == .http)
+        #expect(users.healthCheck?.expectedStatuses == [200...200, 200...299, 301...302])
+        #expect(users.resilience.outlier?.consecutiveFailures == 5)
+        #expect(users.resilience.outlier?.ejectionTime == .seconds(30))
+        #expect(users.resilience.breaker?.openFor == .seconds(30))
+        #expect(users.resilience.retry?.attempts == 3)
+        #expect(users.resilience.retry?.conditions.contains(.serverError) == true)
+        #expect(users.attemptTimeout == .seconds(5))
+        #expect(users.resilience.panic.percent == 30)
+        let registry = try #require(snapshot.upstreams.first { $0.name == "registry-users" })
+        #expect(registry.discovery == .registry(service: "users"))
+        #expect(registry.targets.isEmpty)
+        let dns = try #require(snapshot.upstreams.first { $0.name == "dns-users" })
+        #expect(dns.discovery == .dns(host: "users.svc.local", port: 8080, interval: .seconds(10)))
+    }
+
+    @Test("resilience settings out of range are reported where they are written")
+    func resilienceMistakes() {
+        let errors = Fixtures.errors(
+            Fixtures.listener + """
+                upstreams:
+                  u:
+                    targets: [{ url: http://10.0.0.1 }]
+                    balancer: consistent_hash
+                    health_check: { type: tcp, path: /x, expected_statuses: [99] }
+                    passive: { consecutive_failures: 0, max_ejection_percent: 101 }
+                    retries: { attempts: 0, on: [teapot], buffer_body: 2MiB }
+                    panic_threshold: 120
+                    discovery: { dns: "bad name!", port: 80 }
+                routes: [{ name: r, upstream: u }]
+                """
+        )
         #expect(
-            errors.map(\.position) == [
-                "4:24", "5:5", "8:22", "9:15", "10:14", "11:5", "12:5", "13:5", "14:5", "15:5", "16:5",
+            errors.map(\.message) == [
+                "consistent_hash needs hash_on",
+                "'path' applies to http and https health checks only",
+                "'expected_statuses' applies to http and https health checks only",
+                "invalid status '99'",
+                "must be at least 1 (is 0)",
+                "must be from 0 to 100 (is 101)",
+                "must be from 1 to 10 (is 0)",
+                "unknown retry condition 'teapot'",
+                "buffer_body is at most 1MiB (is 2MiB)",
+                "must be from 0 to 100 (is 120)",
+                "'bad name!' is not a valid host name",
             ]
         )
     }

@@ -331,14 +331,14 @@ struct ConfigLoaderTests {
         let errors = Fixtures.errors(
             Fixtures.listener + """
                 upstreams:
-                  u: { targets: [{ url: http://10.0.0.1 }], retries: { attempts: 2 } }
+                  u: { targets: [{ url: http://10.0.0.1 }], tls: { verify: true } }
                 routes: [{ name: r, upstream: v, host_rewrite: "${UPSTREAM_HOST}" }]
                 """
         )
         // The unsubstituted host_rewrite is not reported a second time as an invalid host.
         #expect(
             errors.map(\.message) == [
-                "`retries` is not supported yet",
+                "`tls` is not supported yet",
                 "unknown upstream 'v'",
                 "environment variable 'UPSTREAM_HOST' is not set",
             ]

@@ -97,9 +97,13 @@ final class TestServices: LoopServices {
 
     private var next = 0
 
-    func pickTarget(for upstream: Upstream, request: BalancerRequest) -> Int? { 0 }
-    func exchangeStarted(upstream: Upstream, target: Int) {}
-    func exchangeFinished(upstream: Upstream, target: Int) {}
+    func pickTarget(for upstream: Upstream, request: BalancerRequest, avoiding: PoolKey?) -> TargetChoice {
+        let view = upstream.state.view
+        guard let target = view.targets.first else { return .unavailable }
+        return .target(target, index: 0, viewVersion: view.targetsVersion, circuitProbe: false)
+    }
+    func exchangeStarted(_ plan: UpstreamPlan) {}
+    func exchangeFinished(_ plan: UpstreamPlan, outcome: ExchangeOutcome) {}
     func makeRequestID() -> String {
         self.next += 1
         return "generated-\(self.next)"

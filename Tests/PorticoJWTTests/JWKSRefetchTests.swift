@@ -153,28 +153,31 @@ final class ContextBox: @unchecked Sendable {
     }
 
     @Test func junkKidsAreRateLimited() async throws {
+        // Tokens are minted up front: RSA signing in a debug build under a loaded test run
+        // can take long enough to cross the refetch interval by itself.
+        let firstJunk = (0..<20).map { Mint.token("RS256", kid: "junk-\($0)", signer: .rsa(TestKeys.rsa2)) }
+        let secondJunk = (0..<20).map { Mint.token("RS256", kid: "junk2-\($0)", signer: .rsa(TestKeys.rsa2)) }
+        let expired = Mint.token("RS256", kid: "old", claims: Mint.claims(["exp": 1000]), signer: .rsa(TestKeys.rsa2))
+        let valid = Mint.token("RS256")
         let idp = FakeIdP([TestKeys.jwk(.rsa(TestKeys.rsa), kid: "k1")], delay: .milliseconds(10))
-        let filter = try self.filter(idp, minRefetch: .seconds(1))
+        let filter = try self.filter(idp, minRefetch: .seconds(3))
         let services = TestServices()
-        #expect(try await self.admit(filter, token: Mint.token("RS256"), services: services).isProceed)
+        #expect(try await self.admit(filter, token: valid, services: services).isProceed)
         #expect(idp.count == 1)
         // Within the interval: no fetch at all, an immediate 401.
-        for index in 0..<20 {
-            let junk = Mint.token("RS256", kid: "junk-\(index)", signer: .rsa(TestKeys.rsa2))
+        for junk in firstJunk {
             let decision = try await self.admit(filter, token: junk, services: services)
             #expect(decision.error?.message == "invalid token: unknown signing key")
         }
         #expect(idp.count == 1)
         // After it: one fetch, however many junk tokens come.
-        try await Task.sleep(for: .milliseconds(1100))
-        for index in 0..<20 {
-            let junk = Mint.token("RS256", kid: "junk2-\(index)", signer: .rsa(TestKeys.rsa2))
+        try await Task.sleep(for: .milliseconds(3100))
+        for junk in secondJunk {
             #expect(try await self.admit(filter, token: junk, services: services).status == 401)
         }
         #expect(idp.count == 2)
         // Expired tokens with unknown kids are not worth a fetch at all.
-        try await Task.sleep(for: .milliseconds(1100))
-        let expired = Mint.token("RS256", kid: "old", claims: Mint.claims(["exp": 1000]), signer: .rsa(TestKeys.rsa2))
+        try await Task.sleep(for: .milliseconds(3100))
         #expect(try await self.admit(filter, token: expired, services: services).status == 401)
         #expect(idp.count == 2)
     }

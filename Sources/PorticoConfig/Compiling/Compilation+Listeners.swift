@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import PorticoCore
 import PorticoHTTP
 
@@ -39,6 +40,10 @@ extension Compilation {
         if let header = runtime.routeHeader {
             _ = Validation.checkHeaderName(header, at: runtimePath.key("route_header"), into: &self.diagnostics)
         }
+        var resolver: ResolverSettings?
+        if let config = runtime.resolver {
+            resolver = self.compileResolver(config, at: runtimePath.key("resolver"))
+        }
         return GatewaySettings(
             adminHost: admin.address?.host,
             adminPort: admin.address?.port ?? 0,
@@ -48,8 +53,29 @@ extension Compilation {
             logFormat: self.config.logging.format.rawValue,
             accessLog: self.config.logging.accessLog,
             drainTimeout: runtime.drainTimeout.timeAmount,
-            debugRouteHeader: runtime.routeHeader
+            debugRouteHeader: runtime.routeHeader,
+            resolver: resolver
         )
+    }
+
+    private mutating func compileResolver(_ config: ResolverConfig, at path: ConfigPath) -> ResolverSettings {
+        if config.nameservers.isEmpty {
+            self.diagnostics.error(
+                path.key("nameservers"), "at least one nameserver is required", hint: "e.g. [127.0.0.1:53]")
+        }
+        var addresses: [SocketAddress] = []
+        for (index, server) in config.nameservers.enumerated() {
+            guard let address = try? SocketAddress(ipAddress: server.host, port: server.port) else {
+                self.diagnostics.error(
+                    path.key("nameservers").index(index), "'\(server.host)' is not an IP address",
+                    hint: "nameservers are IP addresses, e.g. 10.0.0.2:53")
+                continue
+            }
+            addresses.append(address)
+        }
+        Validation.checkPositive(config.timeout, at: path.key("timeout"), into: &self.diagnostics)
+        self.checkRange(config.attempts, 1...5, at: path.key("attempts"))
+        return ResolverSettings(nameservers: addresses, timeout: config.timeout.timeAmount, attempts: config.attempts)
     }
 
     /// The listeners, checked for unique names and addresses (the admin one included).

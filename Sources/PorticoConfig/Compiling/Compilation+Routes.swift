@@ -41,7 +41,7 @@ extension Compilation {
                 // These only shape the upstream request; on a redirect or fixed response they would do nothing.
                 for (key, given) in [
                     ("host_rewrite", route.hostRewrite != nil), ("timeout", route.timeout != nil),
-                    ("websocket", route.websocket != nil),
+                    ("websocket", route.websocket != nil), ("retry_non_idempotent", route.retryNonIdempotent),
                 ]
                 where given && (route.redirect != nil || route.respond != nil) {
                     self.diagnostics.error(path.key(key), "'\(key)' only applies to routes with an upstream")
@@ -59,7 +59,8 @@ extension Compilation {
                     preserveHost: route.preserveHost,
                     hostOverride: route.hostRewrite,
                     timeout: route.timeout?.timeAmount,
-                    webSocket: webSocket
+                    webSocket: webSocket,
+                    retryNonIdempotent: route.retryNonIdempotent
                 )
             )
         }

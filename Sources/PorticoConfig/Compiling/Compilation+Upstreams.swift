@@ -10,8 +10,12 @@ extension Compilation {
             guard let upstream = self.config.upstreams[name] else { continue }
             let path = ConfigPath.root.key("upstreams").key(name)
             _ = Validation.checkName(name, kind: "upstream", at: path, into: &self.diagnostics)
-            let targets = self.compileTargets(upstream.targets, at: path.key("targets"))
+            let discovery = upstream.discovery.flatMap { self.compileDiscovery($0, at: path.key("discovery")) }
+            let targets = self.compileTargets(
+                upstream.targets, at: path.key("targets"), required: upstream.discovery == nil)
             let balancer = self.balancerKind(upstream, at: path.key("balancer"))
+            let resilience = self.compileResilience(upstream, at: path)
+            let healthCheck = upstream.healthCheck.flatMap { self.compileHealthCheck($0, at: path.key("health_check")) }
             let timeoutsPath = path.key("timeouts")
             Validation.checkPositive(
                 upstream.timeouts.connect,
@@ -56,7 +60,10 @@ extension Compilation {
                         maxIdlePerTarget: pool.maxIdlePerTarget,
                         idleTimeout: pool.idleTimeout.timeAmount,
                         maxConnectionsPerTarget: pool.maxConnectionsPerTarget
-                    )
+                    ),
+                    resilience: resilience,
+                    healthCheck: healthCheck,
+                    discovery: discovery
                 )
             )
         }
@@ -68,28 +75,26 @@ extension Compilation {
     private mutating func balancerKind(_ upstream: UpstreamConfig, at path: ConfigPath) -> BalancerKind {
         switch upstream.balancer {
         case .roundRobin:
-            return upstream.targets.contains { $0.weight != 1 } ? .weightedRoundRobin : .roundRobin
+            // Discovered targets (SRV records) may come with weights too.
+            let weighted = upstream.discovery != nil || upstream.targets.contains { $0.weight != 1 }
+            return weighted ? .weightedRoundRobin : .roundRobin
         case .weightedRoundRobin: return .weightedRoundRobin
         case .leastConnections: return .leastConnections
         case .random: return .random
         case .ipHash: return .ipHash
-        case .p2cEWMA, .consistentHash:
-            let available = BalancerKind.allCases.map(\.rawValue)
-            self.diagnostics.error(
-                path,
-                "`\(upstream.balancer.rawValue)` is not supported yet",
-                hint: "available now: \(Suggestion.list(available))"
-            )
-            return .roundRobin
+        case .p2cEWMA: return .p2cEWMA
+        case .consistentHash: return .consistentHash
         }
     }
 
-    private mutating func compileTargets(_ targets: [TargetConfig], at path: ConfigPath) -> [UpstreamTarget] {
-        if targets.isEmpty {
+    private mutating func compileTargets(_ targets: [TargetConfig], at path: ConfigPath, required: Bool)
+        -> [UpstreamTarget]
+    {
+        if targets.isEmpty && required {
             self.diagnostics.error(
                 path,
                 "an upstream needs at least one target",
-                hint: "e.g. targets: [{url: http://127.0.0.1:3000}]"
+                hint: "e.g. targets: [{url: http://127.0.0.1:3000}], or discovery: {registry: NAME}"
             )
         }
         var result: [UpstreamTarget] = []

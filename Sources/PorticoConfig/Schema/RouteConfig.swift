@@ -32,6 +32,8 @@ public struct RouteConfig: Sendable, Hashable {
     public var websocket: WebSocketConfig?
     /// Names of filters to run, in order.
     public var filters: [String]
+    /// Let the upstream's retries apply to non-idempotent methods too; default false.
+    public var retryNonIdempotent: Bool
 
     /// Creates a route.
     public init(
@@ -48,7 +50,8 @@ public struct RouteConfig: Sendable, Hashable {
         hostRewrite: String? = nil,
         timeout: ConfigDuration? = nil,
         websocket: WebSocketConfig? = nil,
-        filters: [String] = []
+        filters: [String] = [],
+        retryNonIdempotent: Bool = false
     ) {
         self.name = name
         self.match = match
@@ -64,6 +67,7 @@ public struct RouteConfig: Sendable, Hashable {
         self.timeout = timeout
         self.websocket = websocket
         self.filters = filters
+        self.retryNonIdempotent = retryNonIdempotent
     }
 }
 
@@ -76,6 +80,7 @@ extension RouteConfig: Decodable {
         case preserveHost = "preserve_host"
         case hostRewrite = "host_rewrite"
         case timeout, websocket, filters
+        case retryNonIdempotent = "retry_non_idempotent"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -94,6 +99,7 @@ extension RouteConfig: Decodable {
         self.timeout = fields.optional(.timeout)
         self.websocket = fields.optional(.websocket)
         self.filters = fields.list(.filters)
+        self.retryNonIdempotent = fields.value(.retryNonIdempotent, default: false)
         try fields.finish()
     }
 }

@@ -8,12 +8,50 @@ public struct RuntimeConfig: Sendable, Hashable {
     public var drainTimeout: ConfigDuration
     /// Name of an opt-in debug response header that names the matched route; nil (default): off.
     public var routeHeader: String?
+    /// The DNS resolver of discovery and host-name targets; default: the system's
+    /// (`/etc/resolv.conf`).
+    public var resolver: ResolverConfig?
 
     /// Creates settings with the documented defaults.
-    public init(workers: Int? = nil, drainTimeout: ConfigDuration = .seconds(30), routeHeader: String? = nil) {
+    public init(
+        workers: Int? = nil, drainTimeout: ConfigDuration = .seconds(30), routeHeader: String? = nil,
+        resolver: ResolverConfig? = nil
+    ) {
         self.workers = workers
         self.drainTimeout = drainTimeout
         self.routeHeader = routeHeader
+        self.resolver = resolver
+    }
+}
+
+/// `runtime.resolver`: where DNS discovery asks.
+public struct ResolverConfig: Sendable, Hashable {
+    /// Nameservers as `ip:port` (`127.0.0.1:53`, `[::1]:53`); at least one.
+    public var nameservers: [HostPort]
+    /// Time one query may take per nameserver; default 2s.
+    public var timeout: ConfigDuration
+    /// Rounds over all nameservers before a lookup fails; default 2.
+    public var attempts: Int
+
+    /// Creates resolver settings with the documented defaults.
+    public init(nameservers: [HostPort], timeout: ConfigDuration = .seconds(2), attempts: Int = 2) {
+        self.nameservers = nameservers
+        self.timeout = timeout
+        self.attempts = attempts
+    }
+}
+
+extension ResolverConfig: Decodable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case nameservers, timeout, attempts
+    }
+
+    public init(from decoder: any Decoder) throws {
+        var fields = try FieldReader(decoder, keyedBy: CodingKeys.self)
+        self.nameservers = fields.list(.nameservers)
+        self.timeout = fields.value(.timeout, default: .seconds(2))
+        self.attempts = fields.value(.attempts, default: 2)
+        try fields.finish()
     }
 }
 
@@ -22,6 +60,7 @@ extension RuntimeConfig: Decodable {
         case workers
         case drainTimeout = "drain_timeout"
         case routeHeader = "route_header"
+        case resolver
     }
 
     public init(from decoder: any Decoder) throws {
@@ -29,6 +68,7 @@ extension RuntimeConfig: Decodable {
         self.workers = fields.optional(.workers)
         self.drainTimeout = fields.value(.drainTimeout, default: RuntimeConfig().drainTimeout)
         self.routeHeader = fields.optional(.routeHeader)
+        self.resolver = fields.optional(.resolver)
         try fields.finish()
     }
 }

@@ -10,46 +10,75 @@ public struct UpstreamConfig: Sendable, Hashable {
     public var timeouts: UpstreamTimeoutsConfig
     /// Keep-alive pool limits.
     public var pool: PoolConfig
+    /// For `consistent_hash`: `header:NAME`, `cookie:NAME`, `query:NAME`, `path` or `client_ip`.
+    public var hashOn: String?
+    /// Active health checks.
+    public var healthCheck: HealthCheckConfig?
+    /// Passive health checks (outlier detection).
+    public var passive: PassiveConfig?
+    /// The circuit breaker.
+    public var circuitBreaker: CircuitBreakerConfig?
+    /// Retries.
+    public var retries: RetriesConfig?
+    /// Targets from the registry or DNS.
+    public var discovery: DiscoveryConfig?
+    /// Below this share (percent) of eligible targets, balance over all of them (panic mode);
+    /// default 50, 0 turns panic mode off.
+    public var panicThreshold: Int
 
     /// Creates an upstream with the documented defaults.
     public init(
         targets: [TargetConfig],
         balancer: BalancerAlgorithm = .roundRobin,
         timeouts: UpstreamTimeoutsConfig = UpstreamTimeoutsConfig(),
-        pool: PoolConfig = PoolConfig()
+        pool: PoolConfig = PoolConfig(),
+        hashOn: String? = nil,
+        healthCheck: HealthCheckConfig? = nil,
+        passive: PassiveConfig? = nil,
+        circuitBreaker: CircuitBreakerConfig? = nil,
+        retries: RetriesConfig? = nil,
+        discovery: DiscoveryConfig? = nil,
+        panicThreshold: Int = 50
     ) {
         self.targets = targets
         self.balancer = balancer
         self.timeouts = timeouts
         self.pool = pool
+        self.hashOn = hashOn
+        self.healthCheck = healthCheck
+        self.passive = passive
+        self.circuitBreaker = circuitBreaker
+        self.retries = retries
+        self.discovery = discovery
+        self.panicThreshold = panicThreshold
     }
 }
 
 extension UpstreamConfig: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case targets, balancer, timeouts, pool
-        // Part of SPEC §9 but not implemented yet: recognised so they are refused, not "unknown".
+        case targets, balancer, timeouts, pool, passive, retries, discovery
         case hashOn = "hash_on"
         case healthCheck = "health_check"
-        case passive
         case circuitBreaker = "circuit_breaker"
-        case retries, tls, discovery
+        case panicThreshold = "panic_threshold"
+        // Part of SPEC §9 but not implemented yet: recognised so it is refused, not "unknown".
+        case tls
     }
 
     public init(from decoder: any Decoder) throws {
         var fields = try FieldReader(decoder, keyedBy: CodingKeys.self)
-        self.targets = fields.list(.targets)
+        self.discovery = fields.optional(.discovery)
+        self.targets = self.discovery == nil || fields.isPresent(.targets) ? fields.list(.targets) : []
         self.balancer = fields.value(.balancer, default: .roundRobin)
         self.timeouts = fields.value(.timeouts, default: UpstreamTimeoutsConfig())
         self.pool = fields.value(.pool, default: PoolConfig())
-        let planned: [(CodingKeys, String)] = [
-            (.hashOn, "consistent hashing (F-20)"), (.healthCheck, "active health checks (F-22)"),
-            (.passive, "passive health checks (F-23)"), (.circuitBreaker, "circuit breakers (F-25)"),
-            (.retries, "retries (F-24)"), (.tls, "upstream TLS (F-07)"), (.discovery, "service discovery (F-31, F-32)"),
-        ]
-        for (key, feature) in planned {
-            fields.refuse(key, "`\(key.stringValue)` is not supported yet", hint: "remove it; \(feature) is planned")
-        }
+        self.hashOn = fields.optional(.hashOn)
+        self.healthCheck = fields.optional(.healthCheck)
+        self.passive = fields.optional(.passive)
+        self.circuitBreaker = fields.optional(.circuitBreaker)
+        self.retries = fields.optional(.retries)
+        self.panicThreshold = fields.value(.panicThreshold, default: 50)
+        fields.refuse(.tls, "`tls` is not supported yet", hint: "remove it; upstream TLS (F-07) is planned")
         try fields.finish()
     }
 }
@@ -88,9 +117,9 @@ public enum BalancerAlgorithm: String, Sendable, Hashable, CaseIterable, Decodab
     case leastConnections = "least_connections"
     case random
     case ipHash = "ip_hash"
-    /// Power of two choices with EWMA latency (not supported yet).
+    /// Power of two choices over in-flight requests × EWMA latency.
     case p2cEWMA = "p2c_ewma"
-    /// Consistent hashing on `hash_on` (not supported yet).
+    /// Consistent hashing (Maglev) on `hash_on`.
     case consistentHash = "consistent_hash"
 
     public init(from decoder: any Decoder) throws {

@@ -16,6 +16,9 @@ public enum FlowAction {
     /// ``RequestFlow/upstreamConnected(reused:)`` or ``RequestFlow/upstreamConnectFailed(_:now:)``.
     /// Write `100 Continue` to the client first when `sendContinue`.
     case connect(UpstreamPlan, sendContinue: Bool)
+    /// The attempt failed and will be retried: dispose of its upstream connection, wait
+    /// `after` (the back-off), then call ``RequestFlow/retryDue(now:)``.
+    case retry(after: TimeAmount, upstream: UpstreamDisposition)
     /// Write `100 Continue` to the client (a filter needs the body before going on).
     case sendContinue
     /// Write the request head and the body received so far upstream (and the end if `end`).
@@ -57,20 +60,73 @@ public enum UpstreamDisposition: Sendable, Equatable {
 public struct UpstreamPlan: Sendable {
     /// The upstream.
     public var upstream: Upstream
-    /// The chosen target's index in `upstream.targets`.
+    /// The chosen target (kept by value: the upstream's target list may change meanwhile).
+    public var target: UpstreamTarget
+    /// The target's index in the ``TargetView`` it was picked from.
     public var targetIndex: Int
+    /// The version of that view.
+    public var viewVersion: Int
     /// Open a new connection rather than reuse a pooled one (upgrades, stale-connection replays).
     public var fresh: Bool
-
-    /// The chosen target.
-    public var target: UpstreamTarget { self.upstream.targets[self.targetIndex] }
+    /// 1 for the first attempt, 2 for the first retry, ...
+    public var attempt: Int
+    /// The circuit breaker admitted this attempt as a half-open probe.
+    public var circuitProbe: Bool
 
     /// Creates a plan.
-    public init(upstream: Upstream, targetIndex: Int, fresh: Bool) {
+    public init(
+        upstream: Upstream, target: UpstreamTarget, targetIndex: Int, viewVersion: Int, fresh: Bool, attempt: Int = 1,
+        circuitProbe: Bool = false
+    ) {
         self.upstream = upstream
+        self.target = target
         self.targetIndex = targetIndex
+        self.viewVersion = viewVersion
         self.fresh = fresh
+        self.attempt = attempt
+        self.circuitProbe = circuitProbe
     }
+}
+
+/// Facts about a request that a retry decision needs.
+public struct RetryFacts: Sendable {
+    /// The request method.
+    public var method: HTTPMethod
+    /// The route lets non-idempotent requests be retried.
+    public var routeAllowsNonIdempotent: Bool
+    /// The body (if any) is kept whole, so it can be sent again.
+    public var bodyReplayable: Bool
+    /// The request provably never reached the upstream.
+    public var neverReachedUpstream: Bool
+
+    /// Creates facts.
+    public init(method: HTTPMethod, routeAllowsNonIdempotent: Bool, bodyReplayable: Bool, neverReachedUpstream: Bool) {
+        self.method = method
+        self.routeAllowsNonIdempotent = routeAllowsNonIdempotent
+        self.bodyReplayable = bodyReplayable
+        self.neverReachedUpstream = neverReachedUpstream
+    }
+}
+
+/// The outcome of choosing a target.
+public enum TargetChoice: Sendable {
+    /// This target, at this index of the target list of this version; `circuitProbe` when
+    /// the circuit breaker admitted the request as a half-open probe.
+    case target(UpstreamTarget, index: Int, viewVersion: Int, circuitProbe: Bool)
+    /// The upstream's circuit breaker is open: fail fast (503).
+    case circuitOpen(retryAfter: TimeAmount?)
+    /// No target can take the request.
+    case unavailable
+}
+
+/// What happened to one attempt, for breakers, outlier detection and latency-aware balancers.
+public enum ExchangeOutcome: Sendable, Equatable {
+    /// A response arrived (its status decides whether it counts as a failure: 5xx do).
+    case responded(status: Int, latency: TimeAmount)
+    /// The attempt failed before a usable response.
+    case failed(UpstreamFailure)
+    /// The exchange ended without a verdict (client went away, tunnel, local answer).
+    case abandoned
 }
 
 /// Why an upstream exchange failed, as the connection handler observed it.

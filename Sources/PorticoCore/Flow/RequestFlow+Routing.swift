@@ -46,6 +46,13 @@ extension RequestFlow {
                 maxBodyBytes: self.listener.maxBodyBytes,
                 services: self.services
             )
+            if case .proxy(let upstreamIndex) = route.action,
+                let retry = self.snapshot.upstreams[upstreamIndex].resilience.retry, retry.attempts > 1
+            {
+                // Bodies up to the upstream's retry buffer are kept so a retry can resend them.
+                self.retainLimit = max(
+                    self.retainLimit, self.snapshot.upstreams[upstreamIndex].resilience.retryBufferBytes)
+            }
         }
         return self.runFilters(from: 0, now: now)
     }
@@ -184,19 +191,59 @@ extension RequestFlow {
             }
             self.isUpgrade = true
         }
-        guard
-            let targetIndex = self.services.pickTarget(
-                for: upstream,
-                request: BalancerRequest(clientIP: self.client.ip)
-            )
-        else {
-            return self.respond(
-                error: GatewayError(
-                    .serviceUnavailable, "no target available for upstream '\(upstream.name)'", source: .upstream))
-        }
-        let plan = UpstreamPlan(upstream: upstream, targetIndex: targetIndex, fresh: self.isUpgrade)
-        self.plan = plan
         self.record.upstreamName = upstream.name
+        guard let plan = self.choosePlan(upstream, attempt: 1, avoiding: nil) else {
+            return self.respond(error: self.unavailableError(upstream))
+        }
+        self.startAttempt(plan)
+        let sendContinue = self.expectsContinue && !self.requestComplete && !self.continueSent
+        self.continueSent = self.continueSent || sendContinue
+        return .connect(plan, sendContinue: sendContinue)
+    }
+
+    /// Phase 3: a target for attempt number `attempt`; nil when none can be had (the reason
+    /// is left in ``unavailableError(_:)``).
+    mutating func choosePlan(_ upstream: Upstream, attempt: Int, avoiding: PoolKey?) -> UpstreamPlan? {
+        var request = BalancerRequest(clientIP: self.client.ip)
+        if let hashOn = upstream.resilience.hashOn {
+            request.hashKey = hashOn.key(of: self.context!.request, clientIP: self.client.ip)
+        }
+        switch self.services.pickTarget(for: upstream, request: request, avoiding: avoiding) {
+        case .target(let target, let index, let version, let probe):
+            self.circuitRetryAfter = nil
+            return UpstreamPlan(
+                upstream: upstream, target: target, targetIndex: index, viewVersion: version, fresh: self.isUpgrade,
+                attempt: attempt, circuitProbe: probe)
+        case .circuitOpen(let retryAfter):
+            self.circuitOpen = true
+            self.circuitRetryAfter = retryAfter
+            return nil
+        case .unavailable:
+            self.circuitOpen = false
+            return nil
+        }
+    }
+
+    /// The 503 for an upstream that could not be given the request.
+    func unavailableError(_ upstream: Upstream) -> GatewayError {
+        guard self.circuitOpen else {
+            return GatewayError(
+                .serviceUnavailable, "no target available for upstream '\(upstream.name)'", source: .upstream,
+                neverReachedUpstream: true)
+        }
+        var headers = HeaderList()
+        if let retryAfter = self.circuitRetryAfter {
+            // Whole seconds, rounded up (RFC 9110 §10.2.3).
+            headers.add(name: "retry-after", value: String((retryAfter.nanoseconds + 999_999_999) / 1_000_000_000))
+        }
+        return GatewayError(
+            .serviceUnavailable, "upstream '\(upstream.name)' is unavailable (circuit open)", source: .upstream,
+            neverReachedUpstream: true, headers: headers)
+    }
+
+    /// Phase 4: builds the upstream request for the plan's target and counts the attempt.
+    mutating func startAttempt(_ plan: UpstreamPlan) {
+        self.plan = plan
         self.record.target = plan.target.authority
         var head = self.makeUpstreamRequest(target: plan.target)
         for named in self.filters {
@@ -204,11 +251,10 @@ extension RequestFlow {
         }
         self.upstreamRequest = head
         self.phase = .connecting
-        self.services.exchangeStarted(upstream: upstream, target: targetIndex)
+        self.services.exchangeStarted(plan)
         self.exchangeCounted = true
-        let sendContinue = self.expectsContinue && !self.requestComplete && !self.continueSent
-        self.continueSent = self.continueSent || sendContinue
-        return .connect(plan, sendContinue: sendContinue)
+        // From here on, the attempt (not a reservation) holds the retry's budget place.
+        self.retryReserved = false
     }
 
     /// Phase 4: the request as the upstream will see it: rewritten path, hop-by-hop fields

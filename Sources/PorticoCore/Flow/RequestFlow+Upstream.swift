@@ -10,9 +10,9 @@ extension RequestFlow {
             return .none
         }
         self.usedPooledConnection = reused
-        if !reused {
+        if !reused && self.plan?.upstream.resilience.retry == nil {
             // Only a reused connection can be stale: a fresh one that fails is a real
-            // failure, so the replay copy is no longer needed.
+            // failure, so without retries the replay copy is no longer needed.
             self.retained = nil
         }
         self.upstreamResponded = false
@@ -28,6 +28,11 @@ extension RequestFlow {
         guard self.phase == .awaitingResponse, self.context != nil else { return .none }
         // Something came back: from now on the request has provably reached the upstream.
         self.upstreamResponded = true
+        if received.status >= 200, received.status != 101,
+            let retry = self.retryAfterStatus(received.status, latency: now - (self.record.upstreamSentAt ?? now))
+        {
+            return retry
+        }
         self.retained = nil
         let requestVersion = self.context!.request.version
         let method = self.context!.request.method
@@ -111,7 +116,7 @@ extension RequestFlow {
     /// The response ended.
     public mutating func upstreamResponseEnd(now: NIODeadline) -> FlowAction {
         guard self.phase == .streamingResponse else { return .none }
-        self.finishUpstreamExchange()
+        self.finishUpstreamExchange(self.responseOutcome)
         let disposition: UpstreamDisposition = self.upstreamReusable && self.requestComplete ? .release : .close
         if self.requestComplete {
             self.phase = .finished
@@ -134,7 +139,7 @@ extension RequestFlow {
         case .streamingResponse, .tunnel:
             self.record.upstreamError = failure
             return self.abortExchange()
-        case .idle, .filtering, .bufferingBody, .drainingRequest, .finished:
+        case .idle, .filtering, .bufferingBody, .retryWaiting, .drainingRequest, .finished:
             return .none
         }
         self.record.upstreamError = failure
@@ -145,8 +150,9 @@ extension RequestFlow {
             neverReached = self.phase == .awaitingResponse && self.usedPooledConnection && !self.upstreamResponded
         case .invalidResponse, .responseHeaderTimeout: neverReached = false
         }
-        if neverReached, failure == .closed, self.retained != nil, self.record.retries < 1, var plan = self.plan {
+        if neverReached, failure == .closed, self.retained != nil, !self.staleReplayed, var plan = self.plan {
             // A stale keep-alive connection: the request is replayed once on a new one.
+            self.staleReplayed = true
             self.record.retries += 1
             self.record.upstreamError = nil
             plan.fresh = true
@@ -178,14 +184,17 @@ extension RequestFlow {
                 .gatewayTimeout, "upstream '\(upstreamName)' did not respond in time", source: .upstream)
         }
         let hadConnection = self.phase == .awaitingResponse
-        self.finishUpstreamExchange()
+        if let retry = self.retryAfterFailure(failure, error: error, neverReached: neverReached, now: now) {
+            return retry
+        }
+        self.finishUpstreamExchange(.failed(failure))
         return self.respond(error: error, upstream: hadConnection ? .close : .none)
     }
 
     /// The request's total timeout expired.
     public mutating func requestTimedOut(now: NIODeadline) -> FlowAction {
         switch self.phase {
-        case .idle, .filtering, .bufferingBody, .connecting, .awaitingResponse:
+        case .idle, .filtering, .bufferingBody, .connecting, .retryWaiting, .awaitingResponse:
             let hadConnection = self.phase == .awaitingResponse
             self.finishUpstreamExchange()
             return self.respond(
@@ -202,7 +211,7 @@ extension RequestFlow {
     /// The client stopped sending its body for longer than the read-body timeout.
     public mutating func requestBodyTimedOut(now: NIODeadline) -> FlowAction {
         switch self.phase {
-        case .idle, .filtering, .bufferingBody, .connecting, .awaitingResponse:
+        case .idle, .filtering, .bufferingBody, .connecting, .retryWaiting, .awaitingResponse:
             let hadConnection = self.phase == .awaitingResponse
             self.finishUpstreamExchange()
             return self.respond(
@@ -225,7 +234,8 @@ extension RequestFlow {
     /// The client stopped taking the response for longer than the idle timeout.
     public mutating func clientStalled(now: NIODeadline) -> FlowAction {
         switch self.phase {
-        case .streamingResponse, .awaitingResponse, .connecting, .filtering, .bufferingBody, .drainingRequest, .idle:
+        case .streamingResponse, .awaitingResponse, .connecting, .retryWaiting, .filtering, .bufferingBody,
+            .drainingRequest, .idle:
             return self.abortExchange()
         case .tunnel, .finished:
             return .none
@@ -252,11 +262,25 @@ extension RequestFlow {
         return .abort(upstream: .close)
     }
 
-    /// Tells the balancer the exchange ended (once).
-    mutating func finishUpstreamExchange() {
-        guard self.exchangeCounted, let plan = self.plan else { return }
-        self.exchangeCounted = false
-        self.services.exchangeFinished(upstream: plan.upstream, target: plan.targetIndex)
+    /// Tells the loop's balancer, breaker and outlier detector how the attempt ended (once),
+    /// or gives back the budget place of a retry that will not start.
+    mutating func finishUpstreamExchange(_ outcome: ExchangeOutcome = .abandoned) {
+        guard let plan = self.plan else { return }
+        if self.exchangeCounted {
+            self.exchangeCounted = false
+            self.services.exchangeFinished(plan, outcome: outcome)
+        } else if self.retryReserved {
+            self.retryReserved = false
+            self.services.retryReleased(plan)
+        }
+    }
+
+    /// The outcome of the current attempt as far as it got.
+    var responseOutcome: ExchangeOutcome {
+        guard let sent = self.record.upstreamSentAt, let responded = self.record.upstreamRespondedAt,
+            self.record.status > 0
+        else { return .abandoned }
+        return .responded(status: self.record.status, latency: responded - sent)
     }
 
     /// Whether the upstream may be reused after this response (RFC 9112 §9.3).

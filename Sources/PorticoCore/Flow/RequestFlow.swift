@@ -40,6 +40,17 @@ public struct RequestFlow {
     /// nil once they no longer fit (the request can then no longer be replayed).
     var retained: [ByteBuffer]? = []
     var retainedBytes = 0
+    /// How many body bytes are kept: enough for a stale-connection replay, more when the
+    /// upstream retries (its `buffer_body`).
+    var retainLimit = RequestFlow.replayBufferLimit
+    /// A retry was decided and holds a place in the retry budget, but has not started.
+    var retryReserved = false
+    /// The failure the retry being waited for follows (answered if the retry cannot start).
+    var retryFallback: GatewayError?
+    /// The once-only replay after a stale pooled connection was used.
+    var staleReplayed = false
+    var circuitOpen = false
+    var circuitRetryAfter: TimeAmount?
     var upstreamRequest: RequestHead?
     var requestFacts: RequestHeaderFacts?
     /// The filters of this request: the listener's defaults, then the route's own.
@@ -68,6 +79,8 @@ public struct RequestFlow {
         case bufferingBody
         /// Waiting for an upstream connection.
         case connecting
+        /// An attempt failed; waiting out the back-off before the next one.
+        case retryWaiting
         /// Request head sent; no final response head yet.
         case awaitingResponse
         /// Final response head sent; streaming the body.
@@ -100,7 +113,7 @@ public struct RequestFlow {
     /// Whether the request waits for a suspended filter or for its upstream connection.
     public var isSuspendedOrConnecting: Bool {
         if case .filtering = self.phase { return true }
-        return self.phase == .connecting
+        return self.phase == .connecting || self.phase == .retryWaiting
     }
 
     /// Whether the flow is reading the whole body before going further (reads must go on).
@@ -165,7 +178,7 @@ public struct RequestFlow {
                 return self.bodyTooLarge()
             }
             return .none
-        case .idle, .filtering, .connecting:
+        case .idle, .filtering, .connecting, .retryWaiting:
             self.pending.append(buffer)
             self.retain(buffer)
             return .none
@@ -181,7 +194,7 @@ public struct RequestFlow {
     public mutating func receiveEnd() -> FlowAction {
         self.requestComplete = true
         switch self.phase {
-        case .idle, .filtering, .connecting, .tunnel, .finished:
+        case .idle, .filtering, .connecting, .retryWaiting, .tunnel, .finished:
             return .none
         case .awaitingResponse, .streamingResponse:
             return .forwardRequestEnd
@@ -212,7 +225,7 @@ public struct RequestFlow {
     private mutating func retain(_ buffer: ByteBuffer) {
         guard self.retained != nil else { return }
         self.retainedBytes += buffer.readableBytes
-        if self.retainedBytes > Self.replayBufferLimit {
+        if self.retainedBytes > self.retainLimit {
             self.retained = nil
         } else {
             self.retained!.append(buffer)
@@ -231,7 +244,7 @@ public struct RequestFlow {
             return self.responseHeadSent || self.phase == .finished ? .abort(upstream: .none) : .none
         case .streamingResponse:
             return self.abortExchange()
-        case .idle, .filtering, .bufferingBody, .connecting, .awaitingResponse:
+        case .idle, .filtering, .bufferingBody, .connecting, .retryWaiting, .awaitingResponse:
             let upstream: UpstreamDisposition = self.phase == .awaitingResponse ? .close : .none
             self.finishUpstreamExchange()
             return self.respond(error: error, upstream: upstream, forceClose: true)

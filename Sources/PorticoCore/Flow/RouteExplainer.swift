@@ -187,12 +187,14 @@ private final class ExplainServices: LoopServices {
         return state
     }
 
-    func pickTarget(for upstream: Upstream, request: BalancerRequest) -> Int? {
-        upstream.makeBalancer().pick(request)
+    func pickTarget(for upstream: Upstream, request: BalancerRequest, avoiding: PoolKey?) -> TargetChoice {
+        let view = upstream.state.view
+        guard let index = upstream.makeBalancer(for: view.targets).pick(request) else { return .unavailable }
+        return .target(view.targets[index], index: index, viewVersion: view.targetsVersion, circuitProbe: false)
     }
 
-    func exchangeStarted(upstream: Upstream, target: Int) {}
-    func exchangeFinished(upstream: Upstream, target: Int) {}
+    func exchangeStarted(_ plan: UpstreamPlan) {}
+    func exchangeFinished(_ plan: UpstreamPlan, outcome: ExchangeOutcome) {}
     func makeRequestID() -> String { RequestIDFormat.uuid(self.random.next(), self.random.next()) }
 }
 

@@ -132,6 +132,11 @@ public struct ConnectionPoolState<Key: Hashable, ID: Hashable> {
     @inlinable
     public func totalCount(_ key: Key) -> Int { self.targets[key]?.total ?? 0 }
 
+    /// Idle and busy (including connecting) connections of every target (metrics).
+    public var sizes: [Key: (idle: Int, busy: Int)] {
+        self.targets.mapValues { ($0.idle.count, $0.total - $0.idle.count) }
+    }
+
     /// Every idle connection, e.g. to close them all at shutdown.
     @inlinable
     public var allIdle: [ID] { self.targets.values.flatMap { $0.idle.map(\.id) } }

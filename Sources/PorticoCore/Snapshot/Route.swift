@@ -21,6 +21,9 @@ public final class Route: Sendable {
     public let timeout: TimeAmount?
     /// What happens to `Upgrade` requests.
     public let webSocket: WebSocketPolicy
+    /// The upstream's retries also apply to non-idempotent methods (POST, PATCH): for
+    /// routes whose handlers are idempotent anyway (e.g. keyed by an idempotency key).
+    public let retryNonIdempotent: Bool
 
     /// Creates a route.
     public init(
@@ -32,7 +35,8 @@ public final class Route: Sendable {
         preserveHost: Bool = true,
         hostOverride: String? = nil,
         timeout: TimeAmount? = nil,
-        webSocket: WebSocketPolicy = WebSocketPolicy()
+        webSocket: WebSocketPolicy = WebSocketPolicy(),
+        retryNonIdempotent: Bool = false
     ) {
         self.name = name
         self.index = index
@@ -43,6 +47,7 @@ public final class Route: Sendable {
         self.hostOverride = hostOverride
         self.timeout = timeout
         self.webSocket = webSocket
+        self.retryNonIdempotent = retryNonIdempotent
     }
 }
 

@@ -90,6 +90,8 @@ public struct GatewaySettings: Sendable {
     public var drainTimeout: TimeAmount
     /// Name of a response header that reports the matched route (debugging); nil: off.
     public var debugRouteHeader: String?
+    /// The DNS resolver of discovery; nil: the system's.
+    public var resolver: ResolverSettings?
 
     /// Creates settings with the documented defaults.
     public init(
@@ -101,7 +103,8 @@ public struct GatewaySettings: Sendable {
         logFormat: String = "text",
         accessLog: Bool = true,
         drainTimeout: TimeAmount = .seconds(30),
-        debugRouteHeader: String? = nil
+        debugRouteHeader: String? = nil,
+        resolver: ResolverSettings? = nil
     ) {
         self.adminHost = adminHost
         self.adminPort = adminPort
@@ -112,5 +115,23 @@ public struct GatewaySettings: Sendable {
         self.accessLog = accessLog
         self.drainTimeout = drainTimeout
         self.debugRouteHeader = debugRouteHeader
+        self.resolver = resolver
+    }
+}
+
+/// Where DNS discovery asks (`runtime.resolver`).
+public struct ResolverSettings: Sendable, Hashable {
+    /// The nameservers, in order.
+    public var nameservers: [SocketAddress]
+    /// Time one query may take per nameserver.
+    public var timeout: TimeAmount
+    /// Rounds over all nameservers.
+    public var attempts: Int
+
+    /// Creates resolver settings.
+    public init(nameservers: [SocketAddress], timeout: TimeAmount = .seconds(2), attempts: Int = 2) {
+        self.nameservers = nameservers
+        self.timeout = timeout
+        self.attempts = attempts
     }
 }

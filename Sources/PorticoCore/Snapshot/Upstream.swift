@@ -6,35 +6,55 @@ public final class Upstream: Sendable {
     public let name: String
     /// Its index in the snapshot's upstream list.
     public let index: Int
-    /// The targets, in config order (balancers return indices into this).
-    public let targets: [UpstreamTarget]
+    /// Its targets and their health right now (discovery and health checks replace it).
+    public let state: UpstreamState
+    /// The current targets (balancers return indices into this).
+    public var targets: [UpstreamTarget] { self.state.view.targets }
     /// The balancing algorithm.
     public let balancer: BalancerKind
     /// Connect, response-header and total timeouts.
     public let timeouts: UpstreamTimeouts
     /// Keep-alive pool limits.
     public let pool: PoolSettings
+    /// Hashing, passive checks, breaker, retries and panic mode.
+    public let resilience: UpstreamResilience
+    /// Active health checks, run by the control plane.
+    public let healthCheck: ActiveHealthCheck?
+    /// Where targets are discovered, if not (only) configured.
+    public let discovery: TargetDiscovery?
 
-    /// Creates an upstream.
+    /// Creates an upstream. With `discovery`, `targets` are only the starting list.
     public init(
         name: String,
         index: Int,
         targets: [UpstreamTarget],
         balancer: BalancerKind = .roundRobin,
         timeouts: UpstreamTimeouts = UpstreamTimeouts(),
-        pool: PoolSettings = PoolSettings()
+        pool: PoolSettings = PoolSettings(),
+        resilience: UpstreamResilience = UpstreamResilience(),
+        healthCheck: ActiveHealthCheck? = nil,
+        discovery: TargetDiscovery? = nil
     ) {
         self.name = name
         self.index = index
-        self.targets = targets
+        self.state = UpstreamState(targets: targets)
         self.balancer = balancer
         self.timeouts = timeouts
         self.pool = pool
+        self.resilience = resilience
+        self.healthCheck = healthCheck
+        self.discovery = discovery
     }
 
-    /// A fresh balancer for one event loop.
-    public func makeBalancer() -> any Balancer {
-        self.balancer.make(weights: self.targets.map(\.weight))
+    /// A fresh balancer for one event loop over `targets`.
+    public func makeBalancer(for targets: [UpstreamTarget]) -> any Balancer {
+        self.balancer.make(weights: targets.map(\.weight), identities: targets.map(\.identity))
+    }
+
+    /// The time an attempt may wait for the response head: the per-try timeout when retries
+    /// set one, else the response-header timeout.
+    public var attemptTimeout: TimeAmount {
+        self.resilience.retry?.perTryTimeout ?? self.timeouts.responseHeader
     }
 }
 
@@ -58,6 +78,13 @@ public struct UpstreamTarget: Sendable, Hashable {
     public var authority: String
     /// A path prefix from the URL (`http://h/base` → `/base`), put before the request path.
     public var basePath: String
+
+    /// A name for the target that is the same in every process and across target-list
+    /// changes (`host@ip:port`): consistent hashing builds its table from it, so gateways
+    /// agree on where a key goes and a list change moves only the keys it must.
+    public var identity: String {
+        "\(self.host)@\(self.address.ipAddress ?? ""):\(self.port)"
+    }
 
     /// Creates a target.
     public init(url: String, host: String, port: Int, address: SocketAddress, weight: Int = 1, basePath: String = "") {

@@ -32,6 +32,12 @@ public final class GatewayMetrics: Sendable {
         public static let bytesReceived = "portico_request_body_bytes_total"
         public static let bytesSent = "portico_response_body_bytes_total"
         public static let configReloads = "portico_config_reloads_total"
+        public static let retries = "portico_upstream_retries_total"
+        public static let retriesSkipped = "portico_upstream_retries_skipped_total"
+        public static let ejections = "portico_upstream_ejections_total"
+        public static let circuitTransitions = "portico_circuit_breaker_transitions_total"
+        public static let targetHealthy = "portico_upstream_target_healthy"
+        public static let poolConnections = "portico_upstream_pool_connections"
     }
 
     /// Metrics on a fresh registry (or a given one).
@@ -70,6 +76,10 @@ public final class GatewayMetrics: Sendable {
                     self.counter(MetricName.upstreamErrors, [("upstream", key.upstream), ("kind", key.kind)], &state)
                         .increment(by: count)
                 }
+                for (key, count) in delta.upstreamEvents {
+                    self.counter(key.metric, [("upstream", key.upstream), (key.label, key.value)], &state)
+                        .increment(by: count)
+                }
                 if delta.upgrades > 0 { self.counter(MetricName.upgrades, [], &state).increment(by: delta.upgrades) }
                 if delta.bytesReceived > 0 {
                     self.counter(MetricName.bytesReceived, [], &state).increment(by: delta.bytesReceived)
@@ -80,6 +90,13 @@ public final class GatewayMetrics: Sendable {
             }
             self.gauge(MetricName.activeConnections, [], &state).record(connections)
             self.gauge(MetricName.activeTunnels, [], &state).record(tunnels)
+        }
+    }
+
+    /// Sets a gauge (target health, pool sizes), created on first use.
+    public func setGauge(_ name: String, _ labels: [(String, String)], to value: Int) {
+        self.state.withLockedValue { state in
+            self.gauge(name, labels, &state).record(value)
         }
     }
 

@@ -23,6 +23,7 @@ public final class LoopMetrics: @unchecked Sendable {
     private var latencySums: [Int64] = []
     private var carried = MetricsDelta()
     private var upstreamErrors: [UpstreamErrorKey: Int] = [:]
+    private var upstreamEvents: [UpstreamEventKey: Int] = [:]
 
     /// Open client connections on this loop.
     public var activeConnections = 0
@@ -70,6 +71,14 @@ public final class LoopMetrics: @unchecked Sendable {
         self.upstreamErrors[UpstreamErrorKey(upstream: upstream, kind: kind), default: 0] += 1
     }
 
+    /// Counts a resilience event of an upstream: `metric{upstream, label=value}` (retries by
+    /// reason, ejections by target, breaker transitions by state). Rare, so a dictionary will do.
+    public func recordUpstreamEvent(_ metric: String, upstream: String, label: String, value: String) {
+        self.upstreamEvents[
+            UpstreamEventKey(metric: metric, upstream: upstream, label: label, value: value), default: 0] +=
+            1
+    }
+
     /// Everything counted since the last drain, and resets the counters (gauges are kept).
     public func drain() -> MetricsDelta {
         self.carryCurrentCounts()
@@ -77,6 +86,8 @@ public final class LoopMetrics: @unchecked Sendable {
         self.carried = MetricsDelta()
         delta.upstreamErrors.merge(self.upstreamErrors, uniquingKeysWith: +)
         self.upstreamErrors = [:]
+        delta.upstreamEvents.merge(self.upstreamEvents, uniquingKeysWith: +)
+        self.upstreamEvents = [:]
         delta.activeConnections = self.activeConnections
         delta.activeTunnels = self.activeTunnels
         delta.upgrades = self.upgrades
@@ -117,6 +128,7 @@ public struct MetricsDelta: Sendable {
     public var requests: [RequestKey: Int] = [:]
     public var latency: [String: HistogramDelta] = [:]
     public var upstreamErrors: [UpstreamErrorKey: Int] = [:]
+    public var upstreamEvents: [UpstreamEventKey: Int] = [:]
     public var activeConnections = 0
     public var activeTunnels = 0
     public var upgrades = 0
@@ -137,6 +149,14 @@ public struct RequestKey: Hashable, Sendable {
 public struct UpstreamErrorKey: Hashable, Sendable {
     public var upstream: String
     public var kind: String
+}
+
+/// A resilience event of an upstream, with one extra label.
+public struct UpstreamEventKey: Hashable, Sendable {
+    public var metric: String
+    public var upstream: String
+    public var label: String
+    public var value: String
 }
 
 /// Latency bucket counts (not cumulative; the last is +Inf) and their sum.

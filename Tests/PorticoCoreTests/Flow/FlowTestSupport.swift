@@ -20,9 +20,42 @@ final class ScriptedServices: LoopServices {
     var finished: [Int] = []
     private var nextID = 0
 
-    func pickTarget(for upstream: Upstream, request: BalancerRequest) -> Int? { self.target }
-    func exchangeStarted(upstream: Upstream, target: Int) { self.started.append(target) }
-    func exchangeFinished(upstream: Upstream, target: Int) { self.finished.append(target) }
+    var outcomes: [ExchangeOutcome] = []
+    var avoided: [PoolKey?] = []
+
+    func pickTarget(for upstream: Upstream, request: BalancerRequest, avoiding: PoolKey?) -> TargetChoice {
+        let view = upstream.state.view
+        self.avoided.append(avoiding)
+        guard var target = self.target, target < view.targets.count else { return .unavailable }
+        if let avoiding, view.targets[target].poolKey == avoiding, view.targets.count > 1 {
+            target = (target + 1) % view.targets.count
+        }
+        return .target(view.targets[target], index: target, viewVersion: view.targetsVersion, circuitProbe: false)
+    }
+    func exchangeStarted(_ plan: UpstreamPlan) { self.started.append(plan.targetIndex) }
+    func exchangeFinished(_ plan: UpstreamPlan, outcome: ExchangeOutcome) {
+        self.finished.append(plan.targetIndex)
+        self.outcomes.append(outcome)
+    }
+    /// Every retry decision asked for, and whether the budget refuses them.
+    var retryRequests: [AttemptFailure] = []
+    var budgetExhausted = false
+    var retriesReleased = 0
+
+    func decideRetry(_ plan: UpstreamPlan, failure: AttemptFailure, facts: RetryFacts) -> RetryDecision {
+        self.retryRequests.append(failure)
+        guard let policy = plan.upstream.resilience.retry else { return .giveUp(.notRetryable) }
+        var random = FastRandom(seed: 1)
+        var budget = RetryBudget(budgetPercent: 0, minRetryConcurrency: self.budgetExhausted ? 0 : 10)
+        budget.requestStarted()
+        return policy.decide(
+            failure: failure, attempt: plan.attempt, target: plan.targetIndex, method: facts.method,
+            routeAllowsNonIdempotent: facts.routeAllowsNonIdempotent, bodyReplayable: facts.bodyReplayable,
+            neverReachedUpstream: facts.neverReachedUpstream, budget: budget, random: &random)
+    }
+
+    func retryReleased(_ plan: UpstreamPlan) { self.retriesReleased += 1 }
+
     func makeRequestID() -> String {
         self.nextID += 1
         return "id-\(self.nextID)"
