@@ -151,7 +151,7 @@ let package = Package(
         .target(
             name: "PorticoTesting",
             dependencies: [
-                "PorticoHTTP",
+                "PorticoHTTP", "PorticoDNS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -188,7 +188,7 @@ let package = Package(
         .testTarget(
             name: "PorticoDNSTests",
             dependencies: [
-                "PorticoDNS",
+                "PorticoDNS", "PorticoTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -233,7 +233,7 @@ let package = Package(
         .testTarget(
             name: "PorticoServerTests",
             dependencies: [
-                "Portico", "PorticoServer", "PorticoFilters", "PorticoObservability", "PorticoTesting",
+                "Portico", "PorticoServer", "PorticoFilters", "PorticoObservability", "PorticoTesting", "PorticoDNS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

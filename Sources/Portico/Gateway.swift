@@ -91,7 +91,9 @@ public final class Gateway: Service, AdminBackend, Sendable {
             return state.started
         }
         guard !alreadyStarted else { return }
-        self.controlPlane.run(try self.controlPlane.prepare(self.store.current), replacing: nil)
+        let prepared = try self.controlPlane.prepare(self.store.current)
+        await self.controlPlane.prime(prepared)
+        self.controlPlane.run(prepared, replacing: nil)
         try await self.server.start()
         let settings = self.store.current.settings
         if let host = settings.adminHost {
@@ -189,7 +191,12 @@ public final class Gateway: Service, AdminBackend, Sendable {
 
     public func upstreamStatus() async -> [UpstreamStatus] {
         let live = await self.server.upstreamLiveStates()
-        return self.store.current.upstreams.map { upstream in
+        var upstreams = self.store.current.upstreams
+        for route in self.store.current.routes {
+            guard case .service(let routing) = route.action else { continue }
+            upstreams += routing.directory.upstreams.keys.sorted().compactMap { routing.directory.upstreams[$0] }
+        }
+        return upstreams.map { upstream in
             UpstreamStatusBuilder.status(
                 of: upstream, live: live[upstream.name] ?? UpstreamLiveState(),
                 health: self.controlPlane.controller(named: upstream.name)?.health?.statuses())

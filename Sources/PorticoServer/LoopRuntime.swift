@@ -19,6 +19,8 @@ final class LoopRuntime: LoopServices {
     private var random = FastRandom()
     private var snapshot: RuntimeSnapshot?
     private var upstreamStates: [UpstreamLoopState] = []
+    /// States of service-routed upstreams (not in the snapshot's list), by identity.
+    private var serviceStates: [ObjectIdentifier: UpstreamLoopState] = [:]
     private var upstreamEvents: UpstreamEvents
     private var accessLogFormatter: AccessLogFormatter?
     private var filterStates: [ObjectIdentifier: AnyObject] = [:]
@@ -98,9 +100,21 @@ final class LoopRuntime: LoopServices {
     /// This loop's state for an upstream of the current snapshot (nil for one of an older
     /// snapshot still finishing requests).
     private func loopState(for upstream: Upstream) -> UpstreamLoopState? {
+        if upstream.index < 0 { return self.serviceState(for: upstream) }
         guard let snapshot, upstream.index < self.upstreamStates.count, snapshot.upstreams[upstream.index] === upstream
         else { return nil }
         return self.upstreamStates[upstream.index]
+    }
+
+    /// The state of a service-routed upstream, made on first use; states of retired ones are
+    /// dropped whenever a new one is made (rare: services come and go slowly).
+    private func serviceState(for upstream: Upstream) -> UpstreamLoopState {
+        let id = ObjectIdentifier(upstream)
+        if let state = self.serviceStates[id] { return state }
+        self.serviceStates = self.serviceStates.filter { !$0.value.upstream.retired.load(ordering: .relaxed) }
+        let state = UpstreamLoopState(upstream: upstream, events: self.upstreamEvents)
+        self.serviceStates[id] = state
+        return state
     }
 
     func pickTarget(for upstream: Upstream, request: BalancerRequest, avoiding: PoolKey?) -> TargetChoice {
@@ -134,7 +148,8 @@ final class LoopRuntime: LoopServices {
     func upstreamReports() -> [UpstreamLoopReport] {
         _ = self.currentSnapshot()
         let now = NIODeadline.now()
-        return self.upstreamStates.map { $0.report(now: now) }
+        let services = self.serviceStates.values.filter { !$0.upstream.retired.load(ordering: .relaxed) }
+        return (self.upstreamStates + services).map { $0.report(now: now) }
     }
 
     func filterState<State: AnyObject>(for key: ObjectIdentifier, make: () -> State) -> State {

@@ -155,6 +155,43 @@ struct ConfigCompilerTests {
         #expect(dns.discovery == .dns(host: "users.svc.local", port: 8080, interval: .seconds(10)))
     }
 
+    @Test("service routing takes upstream settings but not what only a fixed upstream has")
+    func serviceRoutingSettings() throws {
+        let snapshot = try Fixtures.load(
+            Fixtures.listener + """
+                routes:
+                  - name: services
+                    service_routing: { strip: true, upstream: { balancer: p2c_ewma, retries: { attempts: 3 } } }
+                """
+        ).snapshot
+        guard case .service(let routing) = snapshot.routes[0].action else {
+            Issue.record("expected a service-routing action")
+            return
+        }
+        #expect(routing.strip)
+        #expect(routing.template.balancer == .p2cEWMA)
+        #expect(routing.template.resilience.retry?.attempts == 3)
+
+        let errors = Fixtures.errors(
+            Fixtures.listener + """
+                upstreams: { u: { targets: [{ url: http://10.0.0.1 }] } }
+                routes:
+                  - name: both
+                    upstream: u
+                    service_routing: {}
+                  - name: fixed
+                    service_routing: { upstream: { targets: [{ url: http://10.0.0.1 }], health_check: { type: tcp } } }
+                """
+        )
+        #expect(
+            errors.map(\.message) == [
+                "a route takes exactly one of upstream, redirect, respond and service_routing (this one has upstream and service_routing)",
+                "'targets' does not apply to service routing: targets come from the registry",
+                "'health_check' does not apply to service routing: registry TTLs and passive checks play that part here",
+            ]
+        )
+    }
+
     @Test("resilience settings out of range are reported where they are written")
     func resilienceMistakes() {
         let errors = Fixtures.errors(
@@ -255,7 +292,7 @@ struct ConfigCompilerTests {
         #expect(
             errors.map(\.message) == [
                 "route 'none' has no action",
-                "a route takes exactly one of upstream, redirect and respond (this one has upstream and respond)",
+                "a route takes exactly one of upstream, redirect, respond and service_routing (this one has upstream and respond)",
                 "redirect target '/new' is not an absolute http(s) URL",
                 "redirect status must be 301, 302, 303, 307 or 308 (is 200)",
                 "a 204 response cannot have a body",

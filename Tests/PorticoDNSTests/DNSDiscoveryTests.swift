@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import PorticoDNS
+import PorticoTesting
 import Testing
 
 /// Collects a discovery's events as they arrive.

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import PorticoDNS
+import PorticoTesting
 import Testing
 
 /// The resolver against ``TestDNSServer`` on 127.0.0.1; nothing leaves the loopback.

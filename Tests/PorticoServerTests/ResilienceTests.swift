@@ -288,3 +288,96 @@ struct ResilienceTests {
         for backend in backends { await backend.stop() }
     }
 }
+
+/// Service-name routing through the registry (SPEC F-13, F-31).
+@Suite(.serialized, .timeLimit(.minutes(1)))
+struct ServiceRoutingTests {
+    let group = MultiThreadedEventLoopGroup.singleton
+
+    @Test func theFirstPathSegmentNamesTheService() async throws {
+        let users = try await TestBackend.start(group: self.group) { request, writer in
+            writer.respond(status: 200, body: "users saw \(request.uri)")
+        }
+        let orders = try await TestBackend.start(group: self.group) { request, writer in
+            writer.respond(status: 200, body: "orders saw \(request.uri)")
+        }
+        let gateway = try await ResilienceGateway.start(
+            """
+            routes:
+              - name: stripped
+                match: { path_prefix: /svc }
+                strip_prefix: /svc
+                service_routing: { strip: true, upstream: { balancer: least_connections, retries: { attempts: 2 } } }
+              - name: kept
+                service_routing: {}
+            """)
+        #expect(try await gateway.request("GET /users/1 HTTP/1.1\r\nHost: h\r\n\r\n").status == 404)
+        for (service, backend) in [("users", users), ("orders", orders)] {
+            let response = try await gateway.admin(
+                "PUT", "/registry/services/\(service)/instances/\(service)-1",
+                body: #"{"address": "127.0.0.1", "port": \#(backend.port)}"#)
+            #expect(response.status == 200)
+        }
+        #expect(
+            try await eventually {
+                try await gateway.request("GET /users/1 HTTP/1.1\r\nHost: h\r\n\r\n").status == 200
+            })
+        #expect(
+            try await gateway.request("GET /users/1?x=1 HTTP/1.1\r\nHost: h\r\n\r\n").bodyText
+                == "users saw /users/1?x=1")
+        #expect(
+            try await gateway.request("GET /svc/orders/7?y=2 HTTP/1.1\r\nHost: h\r\n\r\n").bodyText
+                == "orders saw /7?y=2")
+        #expect(try await gateway.request("GET /svc/orders HTTP/1.1\r\nHost: h\r\n\r\n").bodyText == "orders saw /")
+        let unknown = try await gateway.request("GET /svc/billing/1 HTTP/1.1\r\nHost: h\r\n\r\n")
+        #expect(unknown.status == 404)
+        #expect(unknown.bodyText.contains("no service 'billing'"))
+
+        // The last instance leaving: the service is known but has nowhere to go.
+        #expect(try await gateway.admin("DELETE", "/registry/services/orders/instances/orders-1").status == 200)
+        #expect(
+            try await eventually {
+                try await gateway.request("GET /svc/orders/7 HTTP/1.1\r\nHost: h\r\n\r\n").status == 503
+            })
+        let listed = try await gateway.admin("GET", "/upstreams").bodyText
+        #expect(listed.contains("service:users"))
+        await gateway.stop()
+        await users.stop()
+        await orders.stop()
+    }
+
+    @Test func registryInputIsCheckedAndMutationsNeedTheToken() async throws {
+        let gateway = try await ResilienceGateway.start(
+            """
+            upstreams:
+              users: { discovery: { registry: users } }
+            routes: [{ name: all, upstream: users }]
+            """)
+        let bad = try await gateway.admin(
+            "PUT", "/registry/services/users/instances/x", body: #"{"address": "127.0.0.1", "port": "80"}"#)
+        #expect(bad.status == 400)
+        #expect(bad.bodyText.contains("'port' has the wrong type"))
+        let unknownField = try await gateway.admin(
+            "PUT", "/registry/services/users/instances/x", body: #"{"address": "127.0.0.1", "port": 80, "zone": "a"}"#)
+        #expect(unknownField.bodyText.contains("unknown field 'zone'"))
+        let badName = try await gateway.admin(
+            "PUT", "/registry/services/Users!/instances/x", body: #"{"address": "127.0.0.1", "port": 80}"#)
+        #expect(badName.status == 400)
+        let badTTL = try await gateway.admin(
+            "PUT", "/registry/services/users/instances/x", body: #"{"address": "127.0.0.1", "port": 80, "ttl": "1y"}"#)
+        #expect(badTTL.status == 400)
+
+        let client = try await RawClient.connect(port: gateway.adminPort, group: self.group)
+        let body = #"{"address": "127.0.0.1", "port": 80}"#
+        try await client.send(
+            "PUT /registry/services/users/instances/x HTTP/1.1\r\nHost: a\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        )
+        #expect(try await client.readResponse().status == 401)
+        try await client.send("GET /registry/services HTTP/1.1\r\nHost: a\r\n\r\n")
+        #expect(try await client.readResponse().bodyText.contains("\"services\""))
+        await client.close()
+        #expect(try await gateway.admin("GET", "/registry/services/users/instances/nope").status == 404)
+        #expect(try await gateway.admin("POST", "/registry/services").status == 405)
+        await gateway.stop()
+    }
+}

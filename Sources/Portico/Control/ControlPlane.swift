@@ -17,6 +17,7 @@ final class ControlPlane: Sendable {
 
     private struct State {
         var controllers: [String: UpstreamController] = [:]
+        var serviceRouting: [String: ServiceRoutingController] = [:]
         var task: Task<Void, Never>?
         var expiryTask: Task<Void, Never>?
         var stopped = false
@@ -29,20 +30,39 @@ final class ControlPlane: Sendable {
         self.staticHosts = Self.hostsFileNames()
     }
 
+    /// What runs for one snapshot.
+    struct Prepared {
+        var upstreams: [UpstreamController]
+        var serviceRouting: [ServiceRoutingController]
+    }
+
     /// Builds the controllers of `snapshot` (this is where a broken health check fails).
-    func prepare(_ snapshot: RuntimeSnapshot) throws -> [UpstreamController] {
+    func prepare(_ snapshot: RuntimeSnapshot) throws -> Prepared {
         let resolver = self.resolver(for: snapshot.settings)
-        return try snapshot.upstreams.map {
+        let upstreams = try snapshot.upstreams.map {
             try UpstreamController(
                 upstream: $0, registry: self.registry, resolver: resolver, staticHosts: self.staticHosts,
                 group: self.group, logger: self.logger)
         }
+        return Prepared(
+            upstreams: upstreams,
+            serviceRouting: ServiceRoutingController.all(in: snapshot, registry: self.registry, logger: self.logger))
+    }
+
+    /// Fills service-routing directories from the registry before the first request.
+    func prime(_ prepared: Prepared) async {
+        for controller in prepared.serviceRouting { await controller.prime() }
     }
 
     /// Runs `controllers` (prepared for the snapshot being installed) instead of the
     /// previous ones. `previous` is the snapshot being replaced, if any: what it learnt
     /// about targets carries over to upstreams of the same name.
-    func run(_ controllers: [UpstreamController], replacing previous: RuntimeSnapshot?) {
+    func run(_ prepared: Prepared, replacing previous: RuntimeSnapshot?) {
+        let controllers = prepared.upstreams
+        let previousRouting = self.state.withLockedValue { $0.serviceRouting }
+        for controller in prepared.serviceRouting {
+            if let old = previousRouting[controller.routeName] { controller.adopt(from: old) }
+        }
         if let previous {
             let old = Dictionary(previous.upstreams.map { ($0.name, $0) }) { first, _ in first }
             for controller in controllers {
@@ -55,13 +75,17 @@ final class ControlPlane: Sendable {
             }
         }
         let working = controllers.filter(\.hasWork)
+        let routing = prepared.serviceRouting
         self.state.withLockedValue { state in
             guard !state.stopped else { return }
             state.task?.cancel()
+            for old in state.serviceRouting.values { old.retire() }
             state.controllers = Dictionary(controllers.map { ($0.upstream.name, $0) }) { first, _ in first }
+            state.serviceRouting = Dictionary(routing.map { ($0.routeName, $0) }) { first, _ in first }
             state.task = Task {
                 await withDiscardingTaskGroup { group in
                     for controller in working { group.addTask { await controller.run() } }
+                    for controller in routing { group.addTask { await controller.run() } }
                 }
             }
             if state.expiryTask == nil, let registry = self.registry as? InMemoryServiceRegistry {

@@ -37,7 +37,7 @@ extension Compilation {
             if let timeout = route.timeout {
                 Validation.checkPositive(timeout, at: path.key("timeout"), into: &self.diagnostics)
             }
-            if route.upstream == nil {
+            if route.upstream == nil && route.serviceRouting == nil {
                 // These only shape the upstream request; on a redirect or fixed response they would do nothing.
                 for (key, given) in [
                     ("host_rewrite", route.hostRewrite != nil), ("timeout", route.timeout != nil),
@@ -102,6 +102,7 @@ extension Compilation {
     ) -> RouteAction? {
         let given = [
             ("upstream", route.upstream != nil), ("redirect", route.redirect != nil), ("respond", route.respond != nil),
+            ("service_routing", route.serviceRouting != nil),
         ]
         .filter(\.1).map(\.0)
         guard given.count == 1 else {
@@ -109,13 +110,14 @@ extension Compilation {
                 self.diagnostics.error(
                     path,
                     "route '\(route.name)' has no action",
-                    hint: "add one of upstream: NAME, redirect: {to: URL} or respond: {status: 200}"
+                    hint:
+                        "add one of upstream: NAME, redirect: {to: URL}, respond: {status: 200} or service_routing: {}"
                 )
             } else {
                 let actions = given.joined(separator: " and ")
                 self.diagnostics.error(
                     path.key(given[1]),
-                    "a route takes exactly one of upstream, redirect and respond (this one has \(actions))"
+                    "a route takes exactly one of upstream, redirect, respond and service_routing (this one has \(actions))"
                 )
             }
             return nil
@@ -140,6 +142,9 @@ extension Compilation {
         }
         if let respond = route.respond {
             return self.compileRespond(respond, at: path.key("respond")).map(RouteAction.respond)
+        }
+        if let routing = route.serviceRouting {
+            return self.compileServiceRouting(routing, at: path.key("service_routing")).map(RouteAction.service)
         }
         return nil
     }

@@ -13,61 +13,75 @@ extension Compilation {
             let discovery = upstream.discovery.flatMap { self.compileDiscovery($0, at: path.key("discovery")) }
             let targets = self.compileTargets(
                 upstream.targets, at: path.key("targets"), required: upstream.discovery == nil)
-            let balancer = self.balancerKind(upstream, at: path.key("balancer"))
-            let resilience = self.compileResilience(upstream, at: path)
+            let template = self.compileTemplate(upstream, at: path)
             let healthCheck = upstream.healthCheck.flatMap { self.compileHealthCheck($0, at: path.key("health_check")) }
-            let timeoutsPath = path.key("timeouts")
-            Validation.checkPositive(
-                upstream.timeouts.connect,
-                at: timeoutsPath.key("connect"),
-                into: &self.diagnostics
-            )
-            Validation.checkPositive(
-                upstream.timeouts.responseHeader,
-                at: timeoutsPath.key("response_header"),
-                into: &self.diagnostics
-            )
-            if let request = upstream.timeouts.request {
-                Validation.checkPositive(request, at: timeoutsPath.key("request"), into: &self.diagnostics)
-            }
-            let pool = upstream.pool
-            let poolPath = path.key("pool")
-            Validation.checkAtLeast(
-                pool.maxIdlePerTarget,
-                0,
-                at: poolPath.key("max_idle_per_target"),
-                into: &self.diagnostics
-            )
-            Validation.checkPositive(pool.idleTimeout, at: poolPath.key("idle_timeout"), into: &self.diagnostics)
-            Validation.checkAtLeast(
-                pool.maxConnectionsPerTarget,
-                1,
-                at: poolPath.key("max_connections_per_target"),
-                into: &self.diagnostics
-            )
             result.append(
                 Upstream(
                     name: name,
                     index: result.count,
                     targets: targets,
-                    balancer: balancer,
-                    timeouts: UpstreamTimeouts(
-                        connect: upstream.timeouts.connect.timeAmount,
-                        responseHeader: upstream.timeouts.responseHeader.timeAmount,
-                        request: upstream.timeouts.request?.timeAmount
-                    ),
-                    pool: PoolSettings(
-                        maxIdlePerTarget: pool.maxIdlePerTarget,
-                        idleTimeout: pool.idleTimeout.timeAmount,
-                        maxConnectionsPerTarget: pool.maxConnectionsPerTarget
-                    ),
-                    resilience: resilience,
+                    balancer: template.balancer,
+                    timeouts: template.timeouts,
+                    pool: template.pool,
+                    resilience: template.resilience,
                     healthCheck: healthCheck,
                     discovery: discovery
                 )
             )
         }
         return result
+    }
+
+    /// Everything about an upstream but its targets: balancer, timeouts, pool, resilience.
+    mutating func compileTemplate(_ upstream: UpstreamConfig, at path: ConfigPath) -> UpstreamTemplate {
+        let balancer = self.balancerKind(upstream, at: path.key("balancer"))
+        let resilience = self.compileResilience(upstream, at: path)
+        let timeoutsPath = path.key("timeouts")
+        Validation.checkPositive(upstream.timeouts.connect, at: timeoutsPath.key("connect"), into: &self.diagnostics)
+        Validation.checkPositive(
+            upstream.timeouts.responseHeader, at: timeoutsPath.key("response_header"), into: &self.diagnostics)
+        if let request = upstream.timeouts.request {
+            Validation.checkPositive(request, at: timeoutsPath.key("request"), into: &self.diagnostics)
+        }
+        let pool = upstream.pool
+        let poolPath = path.key("pool")
+        Validation.checkAtLeast(
+            pool.maxIdlePerTarget, 0, at: poolPath.key("max_idle_per_target"), into: &self.diagnostics)
+        Validation.checkPositive(pool.idleTimeout, at: poolPath.key("idle_timeout"), into: &self.diagnostics)
+        Validation.checkAtLeast(
+            pool.maxConnectionsPerTarget, 1, at: poolPath.key("max_connections_per_target"), into: &self.diagnostics)
+        return UpstreamTemplate(
+            balancer: balancer,
+            timeouts: UpstreamTimeouts(
+                connect: upstream.timeouts.connect.timeAmount,
+                responseHeader: upstream.timeouts.responseHeader.timeAmount,
+                request: upstream.timeouts.request?.timeAmount
+            ),
+            pool: PoolSettings(
+                maxIdlePerTarget: pool.maxIdlePerTarget,
+                idleTimeout: pool.idleTimeout.timeAmount,
+                maxConnectionsPerTarget: pool.maxConnectionsPerTarget
+            ),
+            resilience: resilience
+        )
+    }
+
+    /// `service_routing`: its upstream settings, without what only a fixed upstream has.
+    mutating func compileServiceRouting(_ routing: ServiceRoutingConfig, at path: ConfigPath) -> ServiceRouting? {
+        let upstream = routing.upstream ?? UpstreamConfig(targets: [])
+        let upstreamPath = path.key("upstream")
+        let errorsBefore = self.diagnostics.errors.count
+        let refused: [(String, Bool, String)] = [
+            ("targets", !upstream.targets.isEmpty, "targets come from the registry"),
+            ("discovery", upstream.discovery != nil, "the service name comes from the path"),
+            ("health_check", upstream.healthCheck != nil, "registry TTLs and passive checks play that part here"),
+        ]
+        for (key, given, reason) in refused where given {
+            self.diagnostics.error(upstreamPath.key(key), "'\(key)' does not apply to service routing: \(reason)")
+        }
+        let template = self.compileTemplate(upstream, at: upstreamPath)
+        guard self.diagnostics.errors.count == errorsBefore else { return nil }
+        return ServiceRouting(strip: routing.strip, template: template)
     }
 
     /// The balancer to build. `round_robin` over unequal weights becomes the smooth weighted

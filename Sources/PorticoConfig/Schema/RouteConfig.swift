@@ -16,6 +16,8 @@ public struct RouteConfig: Sendable, Hashable {
     public var redirect: RedirectConfig?
     /// Answer with a fixed response.
     public var respond: RespondConfig?
+    /// Proxy to the registry service named by the first path segment.
+    public var serviceRouting: ServiceRoutingConfig?
     /// Remove this literal prefix (on a segment boundary) from the upstream path.
     public var stripPrefix: String?
     /// Put this literal prefix in front of the upstream path.
@@ -51,7 +53,8 @@ public struct RouteConfig: Sendable, Hashable {
         timeout: ConfigDuration? = nil,
         websocket: WebSocketConfig? = nil,
         filters: [String] = [],
-        retryNonIdempotent: Bool = false
+        retryNonIdempotent: Bool = false,
+        serviceRouting: ServiceRoutingConfig? = nil
     ) {
         self.name = name
         self.match = match
@@ -68,6 +71,7 @@ public struct RouteConfig: Sendable, Hashable {
         self.websocket = websocket
         self.filters = filters
         self.retryNonIdempotent = retryNonIdempotent
+        self.serviceRouting = serviceRouting
     }
 }
 
@@ -81,6 +85,7 @@ extension RouteConfig: Decodable {
         case hostRewrite = "host_rewrite"
         case timeout, websocket, filters
         case retryNonIdempotent = "retry_non_idempotent"
+        case serviceRouting = "service_routing"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -100,6 +105,7 @@ extension RouteConfig: Decodable {
         self.websocket = fields.optional(.websocket)
         self.filters = fields.list(.filters)
         self.retryNonIdempotent = fields.value(.retryNonIdempotent, default: false)
+        self.serviceRouting = fields.optional(.serviceRouting)
         try fields.finish()
     }
 }
@@ -158,6 +164,34 @@ extension RouteMatchConfig: Decodable {
         self.methods = fields.isPresent(.methods) ? fields.list(.methods) : nil
         self.headers = fields.entries(.headers)
         self.query = fields.entries(.query)
+        try fields.finish()
+    }
+}
+
+/// `service_routing`: the first path segment names a registry service (SPEC F-13).
+public struct ServiceRoutingConfig: Sendable, Hashable {
+    /// Remove the service segment from the upstream path; default false.
+    public var strip: Bool
+    /// Settings of every service's upstream: the keys of an upstream except `targets`,
+    /// `discovery`, `health_check` and `tls`; default the upstream defaults.
+    public var upstream: UpstreamConfig?
+
+    /// Creates service routing settings.
+    public init(strip: Bool = false, upstream: UpstreamConfig? = nil) {
+        self.strip = strip
+        self.upstream = upstream
+    }
+}
+
+extension ServiceRoutingConfig: Decodable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case strip, upstream
+    }
+
+    public init(from decoder: any Decoder) throws {
+        var fields = try FieldReader(decoder, keyedBy: CodingKeys.self)
+        self.strip = fields.value(.strip, default: false)
+        self.upstream = fields.optional(.upstream)
         try fields.finish()
     }
 }

@@ -26,9 +26,14 @@ public protocol HTTPFilter: Sendable {
     func onUpstreamRequest(_ request: inout RequestHead, context: RequestContext)
     /// Edits the response head that goes to the client.
     func onResponse(_ response: inout ResponseHead, context: RequestContext)
+    /// Whether the filter answers CORS preflights itself. A preflight (`OPTIONS` with
+    /// `Origin` and `Access-Control-Request-Method`) to a route whose `methods` leave out
+    /// OPTIONS then reaches the route of the method it asks about instead of getting 405.
+    var answersCORSPreflight: Bool { get }
 }
 
 extension HTTPFilter {
+    public var answersCORSPreflight: Bool { false }
     public func onRequest(_ context: inout RequestContext) -> FilterDecision { .proceed }
     public func onRequestBody(_ body: ByteBuffer, context: inout RequestContext) -> FilterDecision { .proceed }
     public func onUpstreamRequest(_ request: inout RequestHead, context: RequestContext) {}

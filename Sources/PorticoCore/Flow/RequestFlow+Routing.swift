@@ -21,7 +21,9 @@ extension RequestFlow {
             self.expectsContinue = valid.hasBody && valid.head.version.minor >= 1
         }
         let query = RouteQuery(method: valid.head.method, host: valid.host, path: valid.head.path, head: valid.head)
-        switch self.snapshot.routeTable.lookup(query) {
+        var result = self.snapshot.routeTable.lookup(query)
+        if case .methodNotAllowed = result, let preflight = self.preflightLookup(query) { result = preflight }
+        switch result {
         case .notFound:
             return self.respond(error: GatewayError(.notFound, "no route for \(valid.head.method) \(valid.head.path)"))
         case .methodNotAllowed(let allowed):
@@ -46,15 +48,28 @@ extension RequestFlow {
                 maxBodyBytes: self.listener.maxBodyBytes,
                 services: self.services
             )
-            if case .proxy(let upstreamIndex) = route.action,
-                let retry = self.snapshot.upstreams[upstreamIndex].resilience.retry, retry.attempts > 1
+            if let resilience = route.action.resilience(in: self.snapshot), let retry = resilience.retry,
+                retry.attempts > 1
             {
                 // Bodies up to the upstream's retry buffer are kept so a retry can resend them.
-                self.retainLimit = max(
-                    self.retainLimit, self.snapshot.upstreams[upstreamIndex].resilience.retryBufferBytes)
+                self.retainLimit = max(self.retainLimit, resilience.retryBufferBytes)
             }
         }
         return self.runFilters(from: 0, now: now)
+    }
+
+    /// A CORS preflight refused by `methods` is routed by the method it asks about, if that
+    /// route has a filter that answers preflights; nil otherwise (the 405 stands).
+    func preflightLookup(_ query: RouteQuery) -> RouteLookup? {
+        guard query.method == .OPTIONS, query.head.headers.contains("origin"),
+            let asked = query.head.headers["access-control-request-method"], HTTPMethod.isValidToken(asked)
+        else { return nil }
+        var retarget = query
+        retarget.method = HTTPMethod(asked)
+        let result = self.snapshot.routeTable.lookup(retarget)
+        guard case .matched(let index, _) = result else { return nil }
+        let filters = Self.mergeFilters(self.listener.filters, self.snapshot.routes[index].filters)
+        return filters.contains(where: { $0.filter.answersCORSPreflight }) ? result : nil
     }
 
     /// Phase 2: the route's filters in order, from `start` (after a suspension).
@@ -166,6 +181,19 @@ extension RequestFlow {
             return self.respond(local: LocalResponse(status: redirect.status, headers: headers))
         case .proxy(let upstreamIndex):
             return self.planUpstream(self.snapshot.upstreams[upstreamIndex], now: now)
+        case .service(let routing):
+            let path = route.rewrite.apply(to: self.context!.request.path, parameters: self.context!.parameters)
+            let name = path.dropFirst().prefix { $0 != "/" }
+            guard !name.isEmpty, let upstream = routing.directory.upstream(for: name) else {
+                return self.respond(
+                    error: GatewayError(
+                        .notFound, name.isEmpty ? "no service named in the path" : "no service '\(name)'"))
+            }
+            if routing.strip {
+                let rest = path.dropFirst(name.count + 1)
+                self.servicePath = rest.isEmpty ? "/" : String(rest)
+            }
+            return self.planUpstream(upstream, now: now)
         }
     }
 
@@ -274,7 +302,9 @@ extension RequestFlow {
         let keepProtoAndHost = self.listener.keepsForwardedProtoAndHost(from: self.client.address)
         let keepClientHost = route.hostOverride == nil && route.preserveHost
         var head = RequestHead(method: request.method, target: request.target, version: .http1_1)
-        if !route.rewrite.isIdentity || !target.basePath.isEmpty {
+        if let servicePath = self.servicePath {
+            head.setPath(servicePath)
+        } else if !route.rewrite.isIdentity || !target.basePath.isEmpty {
             let path = route.rewrite.apply(to: request.path, parameters: self.context!.parameters)
             head.setPath(target.basePath.isEmpty ? path : target.basePath + (path == "/" ? "" : path))
         }
@@ -365,6 +395,17 @@ extension RequestFlow {
             headers.set(name: "via", value: existing + ", " + hop)
         } else {
             headers.add(name: "via", value: hop)
+        }
+    }
+}
+
+extension RouteAction {
+    /// The resilience settings of the upstream(s) this action proxies to, if it does.
+    func resilience(in snapshot: RuntimeSnapshot) -> UpstreamResilience? {
+        switch self {
+        case .proxy(let index): snapshot.upstreams[index].resilience
+        case .service(let routing): routing.template.resilience
+        case .redirect, .respond: nil
         }
     }
 }

@@ -47,6 +47,8 @@ public struct RequestFlow {
     var retryReserved = false
     /// The failure the retry being waited for follows (answered if the retry cannot start).
     var retryFallback: GatewayError?
+    /// The upstream path of a service-routed request whose service segment is stripped.
+    var servicePath: String?
     /// The once-only replay after a stale pooled connection was used.
     var staleReplayed = false
     var circuitOpen = false

@@ -73,6 +73,8 @@ public enum RouteAction: Sendable {
     case redirect(RedirectAction)
     /// Answer with a fixed response.
     case respond(LocalResponse)
+    /// Proxy to the registry service named by the first path segment.
+    case service(ServiceRouting)
 }
 
 /// A redirect answered by the gateway.

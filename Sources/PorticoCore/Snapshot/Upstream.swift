@@ -1,3 +1,4 @@
+import Atomics
 import NIOCore
 
 /// A compiled upstream: its targets and how to reach and balance them.
@@ -22,6 +23,9 @@ public final class Upstream: Sendable {
     public let healthCheck: ActiveHealthCheck?
     /// Where targets are discovered, if not (only) configured.
     public let discovery: TargetDiscovery?
+    /// Set when a service-routed upstream leaves its directory: event loops drop their
+    /// state for it.
+    public let retired = ManagedAtomic(false)
 
     /// Creates an upstream. With `discovery`, `targets` are only the starting list.
     public init(

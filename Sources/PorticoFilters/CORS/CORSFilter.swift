@@ -236,6 +236,10 @@ public struct CORSFilter: HTTPFilter {
             && request.headers.contains("access-control-request-method")
     }
 
+    /// Preflights are answered here, so routing lets them through `methods` (see
+    /// ``HTTPFilter/answersCORSPreflight``).
+    public var answersCORSPreflight: Bool { true }
+
     public func onRequest(_ context: inout RequestContext) -> FilterDecision {
         guard Self.isPreflight(context.request), let origin = context.request.headers["origin"] else { return .proceed }
         guard self.allows(origin) else {

@@ -67,6 +67,23 @@ public actor InMemoryServiceRegistry: ServiceRegistry {
         return stream
     }
 
+    public func watchAll() -> AsyncStream<ServiceSnapshot> {
+        self.sweep()
+        // Unbounded: every service's latest snapshot matters, not only the newest event.
+        let (stream, continuation) = AsyncStream.makeStream(of: ServiceSnapshot.self)
+        let id = self.nextWatcherID
+        self.nextWatcherID += 1
+        self.watchers[Self.everyService, default: [:]][id] = continuation
+        continuation.onTermination = { [weak self] _ in
+            Task { await self?.removeWatcher(service: Self.everyService, id: id) }
+        }
+        for service in self.state.services { continuation.yield(self.state.snapshot(of: service)) }
+        return stream
+    }
+
+    /// The watcher key of ``watchAll()``: not a valid service name, so it cannot collide.
+    private static let everyService = "*"
+
     /// Removes the instances whose TTL ran out and tells their watchers; returns them.
     @discardableResult
     public func expire() -> [ServiceInstance] {
@@ -115,9 +132,11 @@ public actor InMemoryServiceRegistry: ServiceRegistry {
     }
 
     private func notify(_ service: String) {
-        guard let continuations = self.watchers[service] else { return }
+        let continuations =
+            Array((self.watchers[service] ?? [:]).values) + Array((self.watchers[Self.everyService] ?? [:]).values)
+        guard !continuations.isEmpty else { return }
         let snapshot = self.state.snapshot(of: service)
-        for continuation in continuations.values { continuation.yield(snapshot) }
+        for continuation in continuations { continuation.yield(snapshot) }
     }
 
     private func removeWatcher(service: String, id: Int) {

@@ -21,4 +21,7 @@ public protocol ServiceRegistry: Sendable {
     /// The service's snapshot now and after every change, until the consumer stops
     /// iterating; a slow consumer skips to the newest snapshot.
     func watch(_ service: String) async throws -> AsyncStream<ServiceSnapshot>
+    /// Every service's snapshot now, then each service's snapshot after every change to it,
+    /// until the consumer stops iterating (service-name routing follows all services).
+    func watchAll() async throws -> AsyncStream<ServiceSnapshot>
 }

@@ -6,9 +6,8 @@ import PorticoDNS
 /// An in-process authoritative DNS server for tests, on UDP and TCP at `127.0.0.1:<port>`
 /// (the same port for both), answering from a mutable record table.
 ///
-/// It lives with the tests rather than in `PorticoDNS` so no test code ships in the gateway;
-/// it only uses the module's public codec, so it can move to `PorticoTesting` unchanged if
-/// another test target needs it.
+/// It lives in `PorticoTesting`, not `PorticoDNS`, so no test code ships in the gateway; it
+/// only uses the module's public codec.
 ///
 /// Answers: records of the asked type at the name; otherwise a CNAME at the name is followed
 /// within the table (all of the chain goes in the answer); a name with no records at all is
@@ -16,32 +15,32 @@ import PorticoDNS
 /// carry the targets' A/AAAA records in the additional section when ``Table/srvAdditionals``
 /// is set. Knobs: per-name response codes, truncation over UDP, silence, FORMERR to EDNS,
 /// a wrong-id decoy before the real answer.
-final class TestDNSServer: Sendable {
+public final class TestDNSServer: Sendable {
     /// The server's mutable state.
-    struct Table: Sendable {
-        var records: [DNSRecord] = []
+    public struct Table: Sendable {
+        public var records: [DNSRecord] = []
         /// Names answered with this code and nothing else.
-        var responseCodes: [DNSName: ResponseCode] = [:]
+        public var responseCodes: [DNSName: ResponseCode] = [:]
         /// Names answered over UDP with only the header and question, TC set.
-        var truncatedOverUDP: Set<DNSName> = []
+        public var truncatedOverUDP: Set<DNSName> = []
         /// Answer nothing at all (to test timeouts).
-        var silent = false
+        public var silent = false
         /// Put SRV targets' addresses in the additional section.
-        var srvAdditionals = true
+        public var srvAdditionals = true
         /// Answer FORMERR to queries carrying EDNS (an old server).
-        var formatErrorOnEDNS = false
+        public var formatErrorOnEDNS = false
         /// Before each real UDP answer, send one with another id (must be ignored).
-        var sendDecoyFirst = false
+        public var sendDecoyFirst = false
         /// Negative-caching TTL in the SOA of NXDOMAIN/NODATA answers.
-        var negativeTTL: UInt32 = 5
+        public var negativeTTL: UInt32 = 5
     }
 
     /// A received query.
-    struct Query: Sendable, Hashable {
-        var name: DNSName
-        var type: RecordType
-        var overTCP: Bool
-        var hadEDNS: Bool
+    public struct Query: Sendable, Hashable {
+        public var name: DNSName
+        public var type: RecordType
+        public var overTCP: Bool
+        public var hadEDNS: Bool
     }
 
     private let udp: any Channel
@@ -49,7 +48,7 @@ final class TestDNSServer: Sendable {
     private let state: SharedState
 
     /// The address to put in a ``ResolverConfiguration``.
-    let address: SocketAddress
+    public let address: SocketAddress
 
     private init(udp: any Channel, tcp: any Channel, state: SharedState) {
         self.udp = udp
@@ -59,7 +58,7 @@ final class TestDNSServer: Sendable {
     }
 
     /// Starts a server with `records`.
-    static func start(
+    public static func start(
         records: [DNSRecord] = [], group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> TestDNSServer {
         let state = NIOLockedValueBox((table: Table(records: records), queries: [Query]()))
@@ -91,12 +90,12 @@ final class TestDNSServer: Sendable {
     }
 
     /// Changes the table.
-    func update(_ change: @Sendable (inout Table) -> Void) {
+    public func update(_ change: @Sendable (inout Table) -> Void) {
         self.state.withLockedValue { change(&$0.table) }
     }
 
     /// Replaces every record owned by `name` with `records`.
-    func setRecords(_ records: [DNSRecord], for name: DNSName) {
+    public func setRecords(_ records: [DNSRecord], for name: DNSName) {
         self.update { table in
             table.records.removeAll { $0.name == name }
             table.records += records
@@ -104,18 +103,18 @@ final class TestDNSServer: Sendable {
     }
 
     /// Every query received, in order.
-    var queries: [Query] { self.state.withLockedValue { $0.queries } }
+    public var queries: [Query] { self.state.withLockedValue { $0.queries } }
 
     /// How many queries were received.
-    var queryCount: Int { self.state.withLockedValue { $0.queries.count } }
+    public var queryCount: Int { self.state.withLockedValue { $0.queries.count } }
 
     /// How many queries for `name` and `type` were received (over either transport).
-    func queryCount(_ name: String, _ type: RecordType) -> Int {
+    public func queryCount(_ name: String, _ type: RecordType) -> Int {
         let name = try! DNSName(name)
         return self.queries.filter { $0.name == name && $0.type == type }.count
     }
 
-    func stop() async {
+    public func stop() async {
         try? await self.udp.close()
         try? await self.tcp.close()
     }
