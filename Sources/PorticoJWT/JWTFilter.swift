@@ -48,7 +48,8 @@ public struct JWTFilter: HTTPFilter {
         name: String,
         keys: [VerificationKey],
         fetcher: @escaping JWKSFetcher,
-        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+        monotonic: @escaping @Sendable () -> NIODeadline = { .now() }
     ) {
         let policy = TokenPolicy(
             algorithms: configuration.algorithms,
@@ -76,7 +77,8 @@ public struct JWTFilter: HTTPFilter {
             },
             allowed: configuration.algorithms,
             fetcher: fetcher,
-            logger: logger
+            logger: logger,
+            monotonic: monotonic
         )
         self.source = TokenSource(
             header: configuration.header, cookie: configuration.cookie, query: configuration.query)

@@ -44,14 +44,18 @@ final class KeyStore: Sendable {
     private let fetcher: JWKSFetcher
     private let logger: Logger
     private let state: NIOLockedValueBox<State>
+    /// Monotonic time for the refetch rate limit (injectable for tests).
+    private let monotonic: @Sendable () -> NIODeadline
 
     init(
         configured: [VerificationKey],
         jwks: JWKSSettings?,
         allowed: [SigningAlgorithm],
         fetcher: @escaping JWKSFetcher,
-        logger: Logger
+        logger: Logger,
+        monotonic: @escaping @Sendable () -> NIODeadline = { .now() }
     ) {
+        self.monotonic = monotonic
         self.configured = configured
         self.jwks = jwks
         self.allowed = allowed
@@ -73,7 +77,7 @@ final class KeyStore: Sendable {
     func keysForVerification() -> KeySet {
         let (keySet, start) = self.state.withLockedValue { state -> (KeySet, Bool) in
             guard !state.started, self.jwks != nil else { return (state.keySet, false) }
-            Self.claimFetch(&state)
+            Self.claimFetch(&state, now: self.monotonic())
             state.started = true
             return (state.keySet, true)
         }
@@ -85,14 +89,14 @@ final class KeyStore: Sendable {
     func startRefreshing() {
         let start = self.state.withLockedValue { state -> Bool in
             guard !state.started, self.jwks != nil else { return false }
-            Self.claimFetch(&state)
+            Self.claimFetch(&state, now: self.monotonic())
             state.started = true
             return true
         }
         if start { self.spawnRefreshTask() }
     }
 
-    private static func claimFetch(_ state: inout State, now: NIODeadline = .now()) {
+    private static func claimFetch(_ state: inout State, now: NIODeadline) {
         state.fetching = true
         state.lastFetchStarted = now
         state.fetches += 1
@@ -115,8 +119,9 @@ final class KeyStore: Sendable {
 
     /// Asks for a JWKS refetch because a token named an unknown `kid`, after checking it
     /// against the keys of generation `seen`.
-    func refetch(on eventLoop: any EventLoop, seen: Int, now: NIODeadline = .now()) -> Refetch {
+    func refetch(on eventLoop: any EventLoop, seen: Int, now: NIODeadline? = nil) -> Refetch {
         guard let jwks = self.jwks else { return .refused }
+        let now = now ?? self.monotonic()
         let (answer, start) = self.state.withLockedValue { state -> (Refetch, Bool) in
             if state.keySet.generation != seen {
                 return (.newerKeys(state.keySet), false)
@@ -171,7 +176,7 @@ final class KeyStore: Sendable {
         if !claimed {
             let claimedNow = store.state.withLockedValue { state -> Bool in
                 guard !state.fetching else { return false }
-                Self.claimFetch(&state)
+                Self.claimFetch(&state, now: store.monotonic())
                 return true
             }
             guard claimedNow else { return refresh }

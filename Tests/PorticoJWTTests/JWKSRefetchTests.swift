@@ -50,7 +50,8 @@ final class ContextBox: @unchecked Sendable {
     }
 
     private func filter(
-        _ idp: FakeIdP, minRefetch: TimeAmount = .seconds(30), refresh: TimeAmount = .minutes(5)
+        _ idp: FakeIdP, minRefetch: TimeAmount = .seconds(30), refresh: TimeAmount = .minutes(5),
+        monotonic: MonotonicOffset? = nil
     ) throws -> JWTFilter {
         try JWTHarness.filter(
             JWTFilter.Configuration(
@@ -59,6 +60,7 @@ final class ContextBox: @unchecked Sendable {
                 jwksRefresh: refresh,
                 jwksMinRefetchInterval: minRefetch
             ),
+            monotonic: monotonic,
             fetcher: idp.fetcher
         )
     }
@@ -153,31 +155,31 @@ final class ContextBox: @unchecked Sendable {
     }
 
     @Test func junkKidsAreRateLimited() async throws {
-        // Tokens are minted up front: RSA signing in a debug build under a loaded test run
-        // can take long enough to cross the refetch interval by itself.
-        let firstJunk = (0..<20).map { Mint.token("RS256", kid: "junk-\($0)", signer: .rsa(TestKeys.rsa2)) }
-        let secondJunk = (0..<20).map { Mint.token("RS256", kid: "junk2-\($0)", signer: .rsa(TestKeys.rsa2)) }
-        let expired = Mint.token("RS256", kid: "old", claims: Mint.claims(["exp": 1000]), signer: .rsa(TestKeys.rsa2))
-        let valid = Mint.token("RS256")
         let idp = FakeIdP([TestKeys.jwk(.rsa(TestKeys.rsa), kid: "k1")], delay: .milliseconds(10))
-        let filter = try self.filter(idp, minRefetch: .seconds(3))
+        // The rate limit runs on a clock the test moves: wall time under a loaded test run
+        // must not decide the outcome.
+        let time = MonotonicOffset()
+        let filter = try self.filter(idp, minRefetch: .seconds(30), monotonic: time)
         let services = TestServices()
-        #expect(try await self.admit(filter, token: valid, services: services).isProceed)
+        #expect(try await self.admit(filter, token: Mint.token("RS256"), services: services).isProceed)
         #expect(idp.count == 1)
         // Within the interval: no fetch at all, an immediate 401.
-        for junk in firstJunk {
+        for index in 0..<20 {
+            let junk = Mint.token("RS256", kid: "junk-\(index)", signer: .rsa(TestKeys.rsa2))
             let decision = try await self.admit(filter, token: junk, services: services)
             #expect(decision.error?.message == "invalid token: unknown signing key")
         }
         #expect(idp.count == 1)
         // After it: one fetch, however many junk tokens come.
-        try await Task.sleep(for: .milliseconds(3100))
-        for junk in secondJunk {
+        time.advance(by: .seconds(31))
+        for index in 0..<20 {
+            let junk = Mint.token("RS256", kid: "junk2-\(index)", signer: .rsa(TestKeys.rsa2))
             #expect(try await self.admit(filter, token: junk, services: services).status == 401)
         }
         #expect(idp.count == 2)
         // Expired tokens with unknown kids are not worth a fetch at all.
-        try await Task.sleep(for: .milliseconds(3100))
+        time.advance(by: .seconds(31))
+        let expired = Mint.token("RS256", kid: "old", claims: Mint.claims(["exp": 1000]), signer: .rsa(TestKeys.rsa2))
         #expect(try await self.admit(filter, token: expired, services: services).status == 401)
         #expect(idp.count == 2)
     }

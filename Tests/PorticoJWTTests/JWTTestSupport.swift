@@ -193,6 +193,17 @@ final class ManualClock: Sendable {
     var function: @Sendable () -> Double { { self.now } }
 }
 
+/// Monotonic time a test can move forward (the JWKS refetch rate limit).
+final class MonotonicOffset: Sendable {
+    private let offset = NIOLockedValueBox(TimeAmount.zero)
+
+    func advance(by amount: TimeAmount) {
+        self.offset.withLockedValue { $0 = $0 + amount }
+    }
+
+    var function: @Sendable () -> NIODeadline { { NIODeadline.now() + self.offset.withLockedValue { $0 } } }
+}
+
 /// Builds and runs the filter without sockets.
 enum JWTHarness {
     static var registry: FilterRegistry {
@@ -240,15 +251,18 @@ enum JWTHarness {
     static func filter(
         _ configuration: JWTFilter.Configuration,
         clock: ManualClock? = nil,
+        monotonic: MonotonicOffset? = nil,
         fetcher: @escaping JWKSFetcher = { _ in throw KeyError("no JWKS in this test") }
     ) throws -> JWTFilter {
         try configuration.validate()
         let keys = try configuration.loadKeys(baseDirectory: ".")
-        if let clock {
-            return JWTFilter(
-                configuration: configuration, name: "test", keys: keys, fetcher: fetcher, clock: clock.function)
-        }
-        return JWTFilter(configuration: configuration, name: "test", keys: keys, fetcher: fetcher)
+        var wallClock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
+        if let clock { wallClock = clock.function }
+        var monotonicClock: @Sendable () -> NIODeadline = { NIODeadline.now() }
+        if let monotonic { monotonicClock = monotonic.function }
+        return JWTFilter(
+            configuration: configuration, name: "test", keys: keys, fetcher: fetcher, clock: wallClock,
+            monotonic: monotonicClock)
     }
 
     /// A request context for a request with `headers` on a route carrying `filter`.

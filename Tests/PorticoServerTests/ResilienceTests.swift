@@ -84,8 +84,9 @@ struct ResilienceTests {
         sick.set(true)
         let start = ContinuousClock.now
         #expect(try await eventually { try await gateway.health(of: "users", port: flaky.port) == "unhealthy" })
-        // One interval (±10% jitter) plus a probe's time and the polling step.
-        #expect(ContinuousClock.now - start < .milliseconds(interval * 11 / 10 + 400))
+        // One interval (±10% jitter) plus a probe, the admin call and polling: generous, as a
+        // loaded CI machine may be slow (the bound is about behaviour, not speed).
+        #expect(ContinuousClock.now - start < .milliseconds(interval * 11 / 10 + 1000))
         let before = flaky.requests.filter { $0.uri != "/health" }.count
         for _ in 0..<20 {
             #expect(try await gateway.request("GET /x HTTP/1.1\r\nHost: h\r\n\r\n").bodyText == "healthy")
