@@ -13,6 +13,10 @@ config="${TMPDIR:-/tmp}/portico-bench-${GATEWAY_PORT:-28093}-$$.yaml"
 {
     printf 'listeners:\n  - name: bench\n    address: 127.0.0.1:%s\n' "${GATEWAY_PORT:-28093}"
     printf '    limits: { max_connections: 100000 }\n'
+    if [ "$mode" = "filters" ]; then
+        # wrk sends no token: a listener default filter (run before the route's) adds one.
+        printf '    filters: [client-token]\n'
+    fi
     printf 'admin: { address: off }\n'
     printf 'runtime: { workers: %s }\n' "${GATEWAY_WORKERS:-1}"
     printf 'logging: { level: warning, access_log: false }\n'
@@ -21,12 +25,23 @@ config="${TMPDIR:-/tmp}/portico-bench-${GATEWAY_PORT:-28093}-$$.yaml"
     for url in "${urls[@]}"; do
         printf '      - url: %s\n' "$url"
     done
+    if [ "$mode" = "resilience" ]; then
+        # Health checks and passive detection on, as a production upstream would have them.
+        printf '    health_check: { type: http, path: /, interval: 2s, timeout: 1s }\n'
+        printf '    passive: { consecutive_failures: 5, ejection_time: 30s }\n'
+        printf '    retries: { attempts: 2 }\n'
+        printf '    circuit_breaker: { failure_threshold: 50 }\n'
+    fi
     printf 'routes:\n  - name: all\n    match: { path_prefix: / }\n    upstream: backend\n'
     if [ "$mode" = "filters" ]; then
-        printf '    filters: [request-id, headers]\n'
+        # SPEC policies target: JWT (cached) + rate limit + CORS + headers.
+        printf '    filters: [jwt, limit, cors, headers]\n'
         printf 'filters:\n'
-        printf '  request-id: { type: request_id }\n'
-        printf '  headers: { type: headers, request: { set: { X-Bench: "1" } }, response: { set: { X-Served-By: portico } } }\n'
+        printf '  client-token: { type: headers, request: { set: { Authorization: "Bearer %s" } } }\n' "${PORTICO_BENCH_TOKEN:?run through scripts/bench.sh}"
+        printf '  jwt: { type: jwt, algorithms: [HS256], keys: [{ secret: %s }], issuer: bench }\n' "${PORTICO_BENCH_SECRET:?}"
+        printf '  limit: { type: rate_limit, rate: 100000000/s, key: client_ip }\n'
+        printf '  cors: { type: cors, allowed_origins: ["https://app.example.com"] }\n'
+        printf '  headers: { type: headers, request: { set: { X-User: "${jwt.sub}" } }, response: { set: { X-Served-By: portico } } }\n'
     fi
 } >"$config"
 
