@@ -379,7 +379,7 @@ extension JWTFilter {
                 return [try self.key(kid: key.kid, declared: key.algorithm, material: .publicKey(pem: pem))]
             }
             if let jwk = key.jwk {
-                guard let document = JSONReader.parse(jwk) else { throw KeyError("jwk is not valid JSON") }
+                guard let document = JSONReader.parseJOSE(jwk) else { throw KeyError("jwk is not valid JSON") }
                 return [try self.jwkKey(document, kid: key.kid, declared: key.algorithm)]
             }
             guard let file = key.file else { throw KeyError("the key has no source") }
@@ -391,7 +391,7 @@ extension JWTFilter {
             if text.contains("-----BEGIN") {
                 return [try self.key(kid: key.kid, declared: key.algorithm, material: .publicKey(pem: text))]
             }
-            guard let document = JSONReader.parse(Array(data)) else {
+            guard let document = JSONReader.parseJOSE(Array(data)) else {
                 throw KeyError("file '\(file)' is neither a PEM public key nor JSON (a JWK or a JWKS)")
             }
             if document["keys"] != nil {

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import PorticoCore
 
 /// Fetches the JWKS document at a URL (the body bytes of a 200 answer).
 typealias JWKSFetcher = @Sendable (_ url: String) async throws -> [UInt8]
@@ -191,7 +192,7 @@ final class KeyStore: Sendable {
         var installed = false
         do {
             let body = try await self.fetcher(jwks.url)
-            guard let document = JSONReader.parse(body) else { throw KeyError("the JWKS is not valid JSON") }
+            guard let document = JSONReader.parseJOSE(body) else { throw KeyError("the JWKS is not valid JSON") }
             let (keys, skipped) = try VerificationKey.keySet(document, allowed: self.allowed, allowSymmetric: false)
             guard !keys.isEmpty else {
                 throw KeyError("the JWKS has no key usable with the configured algorithms (\(skipped) skipped)")

@@ -1,3 +1,4 @@
+import PorticoCore
 import PorticoHTTP
 
 /// What a token must satisfy besides its signature, and what to take out of it.
@@ -78,7 +79,7 @@ struct TokenVerifier: Sendable {
         else { return .rejected("malformed token") }
 
         guard let headerBytes = Base64URL.decode(bytes[..<firstDot]),
-            case .object(let header)? = JSONReader.parse(headerBytes)
+            case .object(let header)? = JSONReader.parseJOSE(headerBytes)
         else { return .rejected("malformed token header") }
         guard case .string(let alg)? = header["alg"] else { return .rejected("malformed token header") }
         guard let algorithm = SigningAlgorithm(rawValue: alg) else {
@@ -96,7 +97,7 @@ struct TokenVerifier: Sendable {
         }
 
         guard let payloadBytes = Base64URL.decode(bytes[(firstDot + 1)..<secondDot]),
-            let payload = JSONReader.parse(payloadBytes), case .object = payload
+            let payload = JSONReader.parseJOSE(payloadBytes), case .object = payload
         else { return .rejected("malformed token payload") }
         guard let signature = Base64URL.decode(bytes[(secondDot + 1)...]), !signature.isEmpty else {
             return .rejected("malformed token signature")
@@ -179,7 +180,7 @@ struct TokenVerifier: Sendable {
     private func time(_ payload: JSONValue, _ name: String) -> TimeClaim {
         switch payload[name] {
         case nil, .null?: .absent
-        case .number(let text)?: Double(text).map(TimeClaim.value) ?? .invalid
+        case .number(let number)?: .value(number.double)
         default: .invalid
         }
     }
@@ -201,7 +202,7 @@ struct TokenVerifier: Sendable {
             }
         }
         var usableUntil: Double?
-        if let exp = payload["exp"]?.number { usableUntil = exp + self.policy.leeway }
+        if let exp = payload["exp"]?.double { usableUntil = exp + self.policy.leeway }
         return VerifiedToken(
             consumer: payload.value(at: self.policy.consumerClaim)?.scalarText.flatMap {
                 HTTPSyntax.isValidFieldValue($0) ? $0 : nil

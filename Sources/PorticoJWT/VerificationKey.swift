@@ -1,6 +1,7 @@
 import Crypto
 import CryptoExtras
 import Foundation
+import PorticoCore
 
 /// A key that verifies token signatures, with the algorithms it may verify.
 ///

@@ -79,34 +79,18 @@ enum FilterHarness {
     }
 }
 
-/// Loop services for filter tests.
-final class TestServices: LoopServices {
-    let eventLoop: any EventLoop
-    private var states: [ObjectIdentifier: AnyObject] = [:]
+/// Loop services for filter tests, with request ids counted (`generated-1`, `generated-2`, ...)
+/// so that tests can expect them.
+final class TestServices: StandaloneLoopServices {
+    private var generatedIDs = 0
 
-    init(eventLoop: any EventLoop = EmbeddedEventLoop()) {
-        self.eventLoop = eventLoop
+    override init(eventLoop: any EventLoop = EmbeddedEventLoop()) {
+        super.init(eventLoop: eventLoop)
     }
 
-    func filterState<State: AnyObject>(for key: ObjectIdentifier, make: () -> State) -> State {
-        if let state = self.states[key] as? State { return state }
-        let state = make()
-        self.states[key] = state
-        return state
-    }
-
-    private var next = 0
-
-    func pickTarget(for upstream: Upstream, request: BalancerRequest, avoiding: PoolKey?) -> TargetChoice {
-        let view = upstream.state.view
-        guard let target = view.targets.first else { return .unavailable }
-        return .target(target, index: 0, viewVersion: view.targetsVersion, circuitProbe: false)
-    }
-    func exchangeStarted(_ plan: UpstreamPlan) {}
-    func exchangeFinished(_ plan: UpstreamPlan, outcome: ExchangeOutcome) {}
-    func makeRequestID() -> String {
-        self.next += 1
-        return "generated-\(self.next)"
+    override func makeRequestID() -> String {
+        self.generatedIDs += 1
+        return "generated-\(self.generatedIDs)"
     }
 }
 

@@ -301,27 +301,10 @@ enum JWTHarness {
 
 /// Loop services for filter tests, on a real event loop (so futures may complete from any
 /// thread) unless given another.
-final class TestServices: LoopServices, @unchecked Sendable {
-    let eventLoop: any EventLoop
-    private var states: [ObjectIdentifier: AnyObject] = [:]
-
-    init(eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()) {
-        self.eventLoop = eventLoop
+final class TestServices: StandaloneLoopServices, @unchecked Sendable {
+    override init(eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()) {
+        super.init(eventLoop: eventLoop)
     }
-
-    func filterState<State: AnyObject>(for key: ObjectIdentifier, make: () -> State) -> State {
-        if let state = self.states[key] as? State { return state }
-        let state = make()
-        self.states[key] = state
-        return state
-    }
-
-    func pickTarget(for upstream: Upstream, request: BalancerRequest, avoiding: PoolKey?) -> TargetChoice {
-        .unavailable
-    }
-    func exchangeStarted(_ plan: UpstreamPlan) {}
-    func exchangeFinished(_ plan: UpstreamPlan, outcome: ExchangeOutcome) {}
-    func makeRequestID() -> String { "test-id" }
 }
 
 extension FilterDecision {

@@ -109,7 +109,7 @@ public struct RouteExplainer {
 
     /// Explains `head`, as received from `client` on the snapshot's first listener.
     public func explain(_ head: RequestHead, client: ClientInfo = ClientInfo(ip: "127.0.0.1", port: 0)) -> Explanation {
-        let services = ExplainServices(eventLoop: self.eventLoop)
+        let services = StandaloneLoopServices(eventLoop: self.eventLoop)
         let listener = self.snapshot.listeners.first ?? ListenerSettings(name: "explain", host: "127.0.0.1", port: 0)
         var flow = RequestFlow(snapshot: self.snapshot, listener: listener, client: client, services: services)
         let now = NIODeadline.now()
@@ -168,34 +168,6 @@ public struct RouteExplainer {
         case .outranked(let winner): "matches, but '\(winner)' takes precedence"
         }
     }
-}
-
-/// Balancer picks for explanations: the first target, no state kept.
-private final class ExplainServices: LoopServices {
-    private var random = FastRandom()
-    private var states: [ObjectIdentifier: AnyObject] = [:]
-    let eventLoop: any EventLoop
-
-    init(eventLoop: any EventLoop) {
-        self.eventLoop = eventLoop
-    }
-
-    func filterState<State: AnyObject>(for key: ObjectIdentifier, make: () -> State) -> State {
-        if let state = self.states[key] as? State { return state }
-        let state = make()
-        self.states[key] = state
-        return state
-    }
-
-    func pickTarget(for upstream: Upstream, request: BalancerRequest, avoiding: PoolKey?) -> TargetChoice {
-        let view = upstream.state.view
-        guard let index = upstream.makeBalancer(for: view.targets).pick(request) else { return .unavailable }
-        return .target(view.targets[index], index: index, viewVersion: view.targetsVersion, circuitProbe: false)
-    }
-
-    func exchangeStarted(_ plan: UpstreamPlan) {}
-    func exchangeFinished(_ plan: UpstreamPlan, outcome: ExchangeOutcome) {}
-    func makeRequestID() -> String { RequestIDFormat.uuid(self.random.next(), self.random.next()) }
 }
 
 extension String {

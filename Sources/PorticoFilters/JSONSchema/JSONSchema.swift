@@ -125,15 +125,13 @@ struct JSONSchema: Sendable {
         {
             let here = pointer + "/" + Self.escape(key)
             func count() throws(CompileError) -> Int {
-                guard case .number(let number) = value, number >= 0, number.rounded() == number, number < 1e15 else {
+                guard let number = value.double, number >= 0, number.rounded() == number, number < 1e15 else {
                     throw CompileError(message: "\(here): must be a non-negative integer")
                 }
                 return Int(number)
             }
             func number() throws(CompileError) -> Double {
-                guard case .number(let number) = value else {
-                    throw CompileError(message: "\(here): must be a number")
-                }
+                guard let number = value.double else { throw CompileError(message: "\(here): must be a number") }
                 return number
             }
             func schemas() throws(CompileError) -> [Int] {
@@ -334,7 +332,7 @@ struct JSONSchema: Sendable {
         case .object(let members): try self.checkObject(members, node, path: &path, depth: depth)
         case .array(let items): try self.checkArray(items, node, path: &path, depth: depth)
         case .string(let text): try self.checkString(text, node, path: path)
-        case .number(let number): try self.checkNumber(number, node, path: path)
+        case .number(let number): try self.checkNumber(number.double, node, path: path)
         case .null, .bool: break
         }
         for sub in node.allOf { try self.check(value, node: sub, path: &path, depth: depth + 1) }
@@ -359,7 +357,8 @@ struct JSONSchema: Sendable {
         case .bool: types & 2 != 0
         case .object: types & 4 != 0
         case .array: types & 8 != 0
-        case .number(let number): types & 16 != 0 || (types & 32 != 0 && number.rounded(.towardZero) == number)
+        case .number(let number):
+            types & 16 != 0 || (types & 32 != 0 && number.double.rounded(.towardZero) == number.double)
         case .string: types & 64 != 0
         }
     }

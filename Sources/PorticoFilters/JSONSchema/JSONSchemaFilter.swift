@@ -51,10 +51,10 @@ public struct JSONSchemaFilter: HTTPFilter {
         ) throws {
             if let schemaJSON {
                 do {
-                    let document = try JSONParser.parse(Array(schemaJSON.utf8), maxDepth: 512)
+                    let document = try JSONReader.parse(schemaJSON, maxDepth: 512)
                     _ = try JSONSchema(document)
                     self.schema = document
-                } catch let failure as JSONParser.Failure {
+                } catch let failure as JSONReader.Failure {
                     throw ConfigIssue("schema is not valid JSON: \(failure.message) at byte \(failure.offset)")
                 } catch let error as JSONSchema.CompileError {
                     throw ConfigIssue(error.message, hint: error.hint)
@@ -117,7 +117,7 @@ public struct JSONSchemaFilter: HTTPFilter {
                 let file = self.schemaFile ?? ""
                 let bytes = try ConfigFile.read(file, baseDirectory: context.baseDirectory, key: "schema_file")
                 do {
-                    document = try JSONParser.parse(bytes, maxDepth: 512)
+                    document = try JSONReader.parse(bytes, maxDepth: 512)
                 } catch {
                     throw ConfigIssue(
                         "\(file) is not valid JSON: \(error.message) at byte \(error.offset)", key: "schema_file")
@@ -182,12 +182,8 @@ public struct JSONSchemaFilter: HTTPFilter {
         guard self.applies(to: context.request),
             let contentType = context.request.headers["content-type"], Self.isJSON(contentType)
         else { return .proceed }
-        let parsed = body.withUnsafeReadableBytes { bytes -> Result<JSONValue, JSONParser.Failure> in
-            do throws(JSONParser.Failure) {
-                return .success(try JSONParser.parse(bytes, maxDepth: self.maxDepth))
-            } catch {
-                return .failure(error)
-            }
+        let parsed = body.withUnsafeReadableBytes { bytes in
+            Result { () throws(JSONReader.Failure) in try JSONReader.parse(bytes, maxDepth: self.maxDepth) }
         }
         switch parsed {
         case .failure(let failure):

@@ -1,34 +1,26 @@
-/// A JSON value, as parsed from a request body or a schema.
-///
-/// Numbers are kept as `Double` (as JavaScript does): integers beyond 2^53 lose precision,
-/// which only matters for `multipleOf`, `enum` and `const` on such numbers.
-indirect enum JSONValue: Sendable, Equatable {
-    case null
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
+import PorticoCore
 
+extension JSONValue {
     /// The JSON-schema type name of the value (`integer` for whole numbers).
     var typeName: String {
         switch self {
         case .null: "null"
         case .bool: "boolean"
-        case .number(let value): value.rounded(.towardZero) == value ? "integer" : "number"
+        case .number(let number): number.double.rounded(.towardZero) == number.double ? "integer" : "number"
         case .string: "string"
         case .array: "array"
         case .object: "object"
         }
     }
 
-    /// Short JSON text for messages (long values are cut).
+    /// Short JSON text for messages (long values are cut). Numbers are spelled from their
+    /// value (`1.50` as `1.5`), as schema bounds are.
     var summary: String {
         let text: String
         switch self {
         case .null: text = "null"
         case .bool(let value): text = value ? "true" : "false"
-        case .number(let value): text = Self.format(value)
+        case .number(let number): text = Self.format(number.double)
         case .string(let value):
             var quoted = ""
             JSONTextWriter.appendString(value, to: &quoted)
@@ -42,8 +34,7 @@ indirect enum JSONValue: Sendable, Equatable {
 
     /// `3` rather than `3.0` for whole numbers.
     static func format(_ value: Double) -> String {
-        if value.rounded(.towardZero) == value, abs(value) < 1e15 { return String(Int64(value)) }
-        return String(value)
+        JSONNumber(value).text
     }
 }
 
@@ -93,7 +84,7 @@ struct ConfigJSON: Decodable {
         } else if let bool = try? scalar.decode(Bool.self) {
             self.value = .bool(bool)
         } else if let number = try? scalar.decode(Double.self) {
-            self.value = .number(number)
+            self.value = .number(JSONNumber(number))
         } else {
             self.value = .string(try scalar.decode(String.self))
         }
