@@ -114,10 +114,10 @@ let package = Package(
             name: "PorticoServer",
             dependencies: [
                 "PorticoCore",
+                "PorticoHTTP1",
                 "PorticoObservability",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),

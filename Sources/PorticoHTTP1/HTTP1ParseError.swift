@@ -38,3 +38,29 @@ public enum HTTP1ParseError: Error, Sendable, Equatable {
     /// The connection ended in the middle of a message.
     case truncated
 }
+
+extension HTTP1ParseError: CustomStringConvertible {
+    /// A short explanation for error bodies and logs.
+    public var description: String {
+        switch self {
+        case .headTooLarge: "head too large"
+        case .tooManyFields: "too many header fields"
+        case .invalidStartLine: "invalid start line"
+        case .invalidMethod: "invalid method"
+        case .invalidTarget: "invalid request target"
+        case .targetTooLong: "request target too long"
+        case .unsupportedVersion: "unsupported HTTP version"
+        case .invalidStatus: "invalid status code"
+        case .invalidFieldName: "invalid header field name"
+        case .invalidFieldValue: "invalid header field value"
+        case .obsoleteLineFolding: "obsolete line folding"
+        case .invalidLineEnding: "line not ended by CRLF"
+        case .invalidContentLength: "invalid or conflicting Content-Length"
+        case .contentLengthAndTransferEncoding: "both Content-Length and Transfer-Encoding"
+        case .invalidTransferEncoding: "invalid Transfer-Encoding"
+        case .invalidChunk: "invalid chunked framing"
+        case .trailersTooLarge: "trailer fields too large"
+        case .truncated: "message cut short"
+        }
+    }
+}

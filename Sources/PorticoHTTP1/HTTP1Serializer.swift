@@ -3,18 +3,22 @@ import PorticoHTTP
 
 /// Writes HTTP/1.1 heads and chunk framing, each head into one buffer in one pass.
 public enum HTTP1Serializer {
-    /// Writes `METHOD target HTTP/1.1\r\n`, the fields, and the blank line.
-    public static func writeRequestHead(_ head: RequestHead, into buffer: inout ByteBuffer) {
+    /// Writes `METHOD target HTTP/1.1\r\n`, the fields, and the blank line. Returns whether
+    /// the head declares a chunked body (its last transfer coding is `chunked`).
+    @discardableResult
+    public static func writeRequestHead(_ head: RequestHead, into buffer: inout ByteBuffer) -> Bool {
         buffer.reserveCapacity(minimumWritableBytes: Self.estimate(head.headers) + head.target.utf8.count + 24)
         buffer.writeString(head.method.name)
         buffer.writeInteger(UInt8(ascii: " "))
         buffer.writeString(head.target)
         buffer.writeStaticString(head.version.minor == 0 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n")
-        Self.writeFields(head.headers, into: &buffer)
+        return Self.writeFields(head.headers, into: &buffer)
     }
 
-    /// Writes `HTTP/1.x status reason\r\n`, the fields, and the blank line.
-    public static func writeResponseHead(_ head: ResponseHead, into buffer: inout ByteBuffer) {
+    /// Writes `HTTP/1.x status reason\r\n`, the fields, and the blank line. Returns whether
+    /// the head declares a chunked body.
+    @discardableResult
+    public static func writeResponseHead(_ head: ResponseHead, into buffer: inout ByteBuffer) -> Bool {
         buffer.reserveCapacity(minimumWritableBytes: Self.estimate(head.headers) + 40)
         buffer.writeStaticString(head.version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
         Self.writeStatus(head.status, into: &buffer)
@@ -25,7 +29,7 @@ public enum HTTP1Serializer {
             buffer.writeStaticString(Self.reasonPhrase(head.status))
         }
         buffer.writeStaticString("\r\n")
-        Self.writeFields(head.headers, into: &buffer)
+        return Self.writeFields(head.headers, into: &buffer)
     }
 
     /// Writes a chunk's size line (`1a2b\r\n`); the data and its trailing CRLF follow.
@@ -55,14 +59,32 @@ public enum HTTP1Serializer {
     /// The CRLF after a chunk's data.
     public static let crlf = ByteBuffer(staticString: "\r\n")
 
-    private static func writeFields(_ headers: HeaderList, into buffer: inout ByteBuffer) {
+    /// `HTTP/1.1 100 Continue` with no fields.
+    public static let continueHead = ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")
+
+    /// Writes the fields and the blank line; returns whether a `Transfer-Encoding` field
+    /// ends with `chunked` (noticed on the way, so the body writer needs no second scan).
+    private static func writeFields(_ headers: HeaderList, into buffer: inout ByteBuffer) -> Bool {
+        var chunked = false
         for (name, value) in headers.pairs {
+            if name.utf8.count == 17, HTTPSyntax.equalsCaseInsensitive(name, "transfer-encoding") {
+                chunked = Self.endsWithChunked(value)
+            }
             buffer.writeString(name)
             buffer.writeStaticString(": ")
             buffer.writeString(value)
             buffer.writeStaticString("\r\n")
         }
         buffer.writeStaticString("\r\n")
+        return chunked
+    }
+
+    /// Whether the last comma-separated coding is `chunked`.
+    static func endsWithChunked(_ value: String) -> Bool {
+        var last = value[...]
+        if let comma = value.utf8.lastIndex(of: UInt8(ascii: ",")) { last = value[value.index(after: comma)...] }
+        let coding = last.trimmingHTTPWhitespace().utf8
+        return coding.count == 7 && zip(coding, "chunked".utf8).allSatisfy { HTTPSyntax.lowercase($0) == $1 }
     }
 
     private static func estimate(_ headers: HeaderList) -> Int {

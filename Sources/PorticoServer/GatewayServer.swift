@@ -3,7 +3,6 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOExtras
-import NIOHTTP1
 import NIOPosix
 import PorticoCore
 import PorticoObservability
@@ -104,26 +103,11 @@ public final class GatewayServer: Sendable {
             "listener bound", metadata: ["listener": "\(listener.name)", "address": "\(listener.host):\(port)"])
     }
 
-    /// The HTTP/1.1 pipeline of a client connection: NIO's codec, then one ``ProxyHandler``.
+    /// The pipeline of a client connection: one ``ProxyHandler``, which owns the HTTP/1 codec.
     static func configureHTTP1(channel: any Channel, runtime: LoopRuntime, listener: ListenerSettings) throws {
-        let sync = channel.pipeline.syncOperations
-        var encoder = HTTPResponseEncoder.Configuration()
-        encoder.automaticallySetFramingHeaders = false  // the flow sets framing itself
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderListSize = listener.maxHeaderBytes
-        limits.maxHeaderFieldSize = listener.maxHeaderBytes
-        limits.maxHeaderFieldCount = 1024
-        try sync.configureHTTPServerPipeline(
-            position: .last,
-            withPipeliningAssistance: false,  // ProxyHandler queues pipelined requests itself
-            withServerUpgrade: nil,
-            withErrorHandling: false,
-            withOutboundHeaderValidation: false,
-            withEncoderConfiguration: encoder,
-            withDecoderLimitConfiguration: limits
-        )
         let client = ClientInfo(address: channel.remoteAddress, isSecure: false, listener: listener.name)
-        try sync.addHandler(ProxyHandler(runtime: runtime, listener: listener, client: client))
+        try channel.pipeline.syncOperations.addHandler(
+            ProxyHandler(runtime: runtime, listener: listener, client: client))
     }
 
     /// Stops accepting and lets in-flight requests finish (idle keep-alive connections close

@@ -1,7 +1,7 @@
 import NIOCore
-import NIOHTTP1
 import PorticoCore
 import PorticoHTTP
+import PorticoHTTP1
 
 #if canImport(Glibc)
     import Glibc
@@ -50,40 +50,40 @@ extension ProxyHandler {
 
         case .sendRequest(let head, let body, let end):
             guard let upstream = self.upstream else { return }
-            upstream.write(.head(head.nio))
-            for part in body { upstream.write(.body(.byteBuffer(part))) }
-            if end { upstream.write(.end(nil)) }
+            upstream.writeHead(head)
+            for part in body { upstream.writeBody(part) }
+            if end { upstream.writeEnd() }
             upstream.flush()
             if end { self.armResponseHeaderTimer() }
             self.armRequestTimerIfNeeded()
             self.resumeReadIfPossible()
 
         case .forwardRequestBody(let buffer):
-            self.upstream?.write(.body(.byteBuffer(buffer)))
+            self.upstream?.writeBody(buffer)
             self.needsUpstreamFlush = true
 
         case .forwardRequestEnd:
-            self.upstream?.write(.end(nil))
+            self.upstream?.writeEnd()
             self.needsUpstreamFlush = true
             // The response-header timeout counts from the end of the request: an upload may
             // legitimately take longer than it.
             self.armResponseHeaderTimer()
 
         case .sendInformational(let head):
-            self.context?.write(self.wrapOutboundOut(.head(head.nio)), promise: nil)
+            self.writeResponseHead(head)
             self.needsDownstreamFlush = true
 
         case .sendResponseHead(let head):
             self.timers.responseHeader = nil
-            self.context?.write(self.wrapOutboundOut(.head(head.nio)), promise: nil)
+            self.writeResponseHead(head)
             self.needsDownstreamFlush = true
 
         case .forwardResponseBody(let buffer):
-            self.context?.write(self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            self.writeResponseBody(buffer)
             self.needsDownstreamFlush = true
 
         case .finishResponse(let upstream, let requestComplete):
-            self.context?.write(self.wrapOutboundOut(.end(nil)), promise: nil)
+            self.writeResponseEnd()
             // Flushed now: the upstream read cycle that would flush it no longer reaches
             // this handler once the connection is released.
             self.needsDownstreamFlush = false
@@ -101,8 +101,7 @@ extension ProxyHandler {
 
         case .upgrade(let head):
             self.timers.responseHeader = nil
-            self.context?.write(self.wrapOutboundOut(.head(head.nio)), promise: nil)
-            self.context?.write(self.wrapOutboundOut(.end(nil)), promise: nil)
+            self.writeResponseHead(head)
             self.context?.flush()
             self.isUpgrading = true  // the tunnel starts when the upstream's 101 ends
 
@@ -117,8 +116,7 @@ extension ProxyHandler {
     }
 
     private func writeContinue() {
-        self.context?.write(
-            self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
+        self.context?.write(self.wrapOutboundOut(HTTP1Serializer.continueHead), promise: nil)
         self.needsDownstreamFlush = true
     }
 
@@ -215,22 +213,42 @@ extension ProxyHandler {
         self.runtime.pool.release(connection, reusable: reusable, settings: settings)
     }
 
-    /// Writes a complete gateway response.
+    /// Writes a complete gateway response: head and body in one buffer.
     func writeLocal(_ response: LocalResponse) {
         guard let context else { return }
         var head = response.head
-        var body = context.channel.allocator.buffer(capacity: response.body.utf8.count)
-        body.writeString(response.body)
-        head.headers.set(name: "content-length", value: String(body.readableBytes))
+        let bodyLength = response.body.utf8.count
+        head.headers.set(name: "content-length", value: String(bodyLength))
         if !head.headers.contains("date") {
             head.headers.add(name: "date", value: self.runtime.dateCache.current())
         }
-        context.write(self.wrapOutboundOut(.head(head.nio)), promise: nil)
-        if body.readableBytes > 0 {
-            context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        }
-        context.write(self.wrapOutboundOut(.end(nil)), promise: nil)
+        var buffer = context.channel.allocator.buffer(capacity: 256 + bodyLength)
+        HTTP1Serializer.writeResponseHead(head, into: &buffer)
+        buffer.writeString(response.body)
+        context.write(self.wrapOutboundOut(buffer), promise: nil)
+        self.responseChunked = false
         self.needsDownstreamFlush = true
+    }
+
+    /// Writes a response head in one buffer; a final head decides the body's framing.
+    func writeResponseHead(_ head: ResponseHead) {
+        guard let context else { return }
+        var buffer = context.channel.allocator.buffer(capacity: 512)
+        let chunked = HTTP1Serializer.writeResponseHead(head, into: &buffer)
+        if head.status >= 200 { self.responseChunked = chunked }
+        context.write(self.wrapOutboundOut(buffer), promise: nil)
+    }
+
+    /// Writes response body bytes, framed as a chunk if the head said chunked.
+    func writeResponseBody(_ data: ByteBuffer) {
+        self.context?.writeBody(data, chunked: self.responseChunked)
+    }
+
+    /// Ends the response body (the last chunk, if chunked).
+    func writeResponseEnd() {
+        guard self.responseChunked else { return }
+        self.responseChunked = false
+        self.context?.write(self.wrapOutboundOut(HTTP1Serializer.lastChunk), promise: nil)
     }
 
     /// Flushes whatever was written in this cycle, once per direction.

@@ -1,12 +1,13 @@
 import NIOCore
-import NIOHTTP1
 import PorticoCore
 
 extension ProxyHandler {
     /// After relaying `101 Switching Protocols`: both connections become a byte tunnel.
     ///
-    /// The HTTP handlers are swapped out on the next loop tick, outside the decoders' call
-    /// stacks (removing a decoder from inside its own `channelRead` is unsafe).
+    /// The HTTP handlers are swapped out on the next loop tick, outside their own call stacks
+    /// (removing a handler from inside its own `channelRead` is unsafe). Bytes that arrived
+    /// after the upgrade request or after the `101` are the new protocol's: they are handed to
+    /// the tunnel before the HTTP handlers leave.
     func beginTunnel() {
         guard let context, let upstream = self.upstream, let flow = self.flow, let route = flow.context?.route else {
             self.close()
@@ -47,20 +48,26 @@ extension ProxyHandler {
         let upstreamChannel = upstreamContext.channel
         context.eventLoop.assumeIsolated().execute {
             do {
+                // Both tunnel ends are in place before early bytes are relayed, so neither
+                // side's first bytes meet a missing partner.
                 let client = clientChannel.pipeline.syncOperations
-                try client.addHandler(clientSide)
-                // Every handler removed here is a RemovableChannelHandler, so removal is
-                // synchronous and cannot fail half-way.
-                _ = client.removeHandler(self)
-                _ = try client.removeHandler(client.handler(type: HTTPResponseEncoder.self))
-                _ = try client.removeHandler(client.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self))
-
                 let server = upstreamChannel.pipeline.syncOperations
+                try client.addHandler(clientSide)
                 try server.addHandler(upstreamSide)
+                if self.received.readableBytes > 0, let context = self.context {
+                    let early = self.received
+                    self.received = ByteBuffer()
+                    context.fireChannelRead(NIOAny(early))
+                    context.fireChannelReadComplete()  // the tunnel flushes on read-complete
+                }
+                if let early = upstream.takeTunnelBytes() {
+                    upstreamContext.fireChannelRead(NIOAny(early))
+                    upstreamContext.fireChannelReadComplete()
+                }
+                // Both HTTP handlers are RemovableChannelHandlers, so removal is synchronous
+                // and cannot fail half-way.
+                _ = client.removeHandler(self)
                 _ = server.removeHandler(upstream)
-                _ = try server.removeHandler(server.handler(type: HTTPRequestEncoder.self))
-                // Removed last: bytes the server sent right after its 101 are forwarded to the tunnel.
-                _ = try server.removeHandler(server.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self))
                 clientChannel.read()
                 upstreamChannel.read()
             } catch {

@@ -1,15 +1,15 @@
 import NIOCore
-import NIOHTTP1
 import PorticoCore
 import PorticoHTTP
+import PorticoHTTP1
 
 extension ProxyHandler {
     /// A response part arrived on the request's upstream connection.
-    func upstreamRead(_ part: HTTPClientResponsePart, from connection: UpstreamConnection) {
+    func upstreamRead(_ part: ResponsePart, from connection: UpstreamConnection) {
         guard connection === self.upstream, self.flow != nil else { return }
         switch part {
         case .head(let head):
-            self.perform(self.flow!.upstreamResponseHead(ResponseHead(head), now: .now()))
+            self.perform(self.flow!.upstreamResponseHead(head, now: .now()))
         case .body(let buffer):
             self.perform(self.flow!.upstreamResponseBody(buffer))
         case .end:
@@ -43,8 +43,8 @@ extension ProxyHandler {
         connection.owner = nil
         connection.close()
         let failure: UpstreamFailure
-        if error is HTTPParserError || error is NIOHTTPDecoderError {
-            failure = .invalidResponse("\(error)")
+        if let parseError = error as? HTTP1ParseError {
+            failure = .invalidResponse("\(parseError)")
         } else {
             failure = .closed
         }

@@ -1,37 +1,45 @@
 import NIOCore
-import NIOHTTP1
 import PorticoCore
 import PorticoHTTP
+import PorticoHTTP1
 
-/// The one handler after the HTTP/1 codec on a client connection: it turns decoded parts
-/// into ``RequestFlow`` events, carries out the actions the flow returns, answers pipelined
-/// requests in order, and applies back-pressure in both directions.
+/// The one handler on a client connection: it decodes requests from the bytes the client
+/// sends (Portico's own HTTP/1 codec), turns them into ``RequestFlow`` events, carries out the
+/// actions the flow returns, writes responses as bytes, answers pipelined requests in order,
+/// and applies back-pressure in both directions.
 ///
-/// Everything runs on the connection's event loop, including the upstream connections the
-/// requests use, so the handler calls its upstream partner directly: no futures, locks or
-/// thread hops per request (ARCHITECTURE: "The data plane is SwiftNIO handlers").
+/// Codec and proxy logic are fused on purpose: a request part is never wrapped, passed
+/// through another handler and unwrapped again (PERF-NOTES). Everything runs on the
+/// connection's event loop, including the upstream connections the requests use, so the
+/// handler calls its upstream partner directly: no futures, locks or thread hops per request
+/// (ARCHITECTURE: "The data plane is SwiftNIO handlers").
 final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     let runtime: LoopRuntime
     let listener: ListenerSettings
     let client: ClientInfo
     var context: ChannelHandlerContext?
 
+    /// Bytes received and not decoded yet: a partial head, or pipelined requests waiting for
+    /// their turn (decoded only then, so a later request's error is answered in order).
+    var received = ByteBuffer()
+    var decoder: HTTP1RequestDecoder
+    var decoding = false
+    var decoderFailed = false
     /// The request being served.
     var flow: RequestFlow?
     /// Increments per request, so late callbacks (suspended filters, connects) can tell
     /// whether they still belong to the current request.
     var generation = 0
-    /// Parts of pipelined requests that arrived while another was being served, and a
-    /// decoding error in one of them (answered in its turn).
-    var queued = CircularBuffer<QueuedItem>()
-    /// The client half-closed (or pipelined too much): serve what is queued, then close.
+    /// The client half-closed: serve what it sent, then close.
     var inputClosed = false
     /// The upstream connection the current request uses.
     var upstream: UpstreamConnection?
+    /// Whether the response being written has a chunked body (its head said so).
+    var responseChunked = false
     /// False once the connection must close after the current response.
     var keepAlive = true
     var isClosed = false
@@ -39,9 +47,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var isUpgrading = false
     /// A tunnel session took over the connection (and its accounting).
     var tunnelStarted = false
-    var drainingQueue = false
     var readHeld = false
-    var partReceivedThisRead = false
     var needsDownstreamFlush = false
     var needsUpstreamFlush = false
     var requestsServed = 0
@@ -53,6 +59,14 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.runtime = runtime
         self.listener = listener
         self.client = client
+        // The target gets its own allowance (414 beyond it, from the flow), headers theirs
+        // (431 beyond): a long URL must not be reported as too many header bytes.
+        self.decoder = HTTP1RequestDecoder(
+            limits: HTTP1HeadParser.Limits(
+                maxHeadBytes: listener.maxHeaderBytes + listener.maxURIBytes + 32,
+                maxFields: 1024,
+                maxTargetBytes: listener.maxURIBytes + listener.maxHeaderBytes
+            ))
     }
 
     // MARK: - Channel events
@@ -72,34 +86,25 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.context = nil
     }
 
-    /// Pipelined parts kept at most; beyond, the connection serves what it has and closes
-    /// (one read can decode thousands of tiny requests).
-    static let maxQueuedParts = 64
-
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        self.partReceivedThisRead = true
-        let part = self.unwrapInboundIn(data)
-        if self.flow == nil && self.queued.isEmpty {
-            self.dispatch(part)
-        } else if self.queued.isEmpty, self.flow?.isComplete == false, self.belongsToCurrentRequest(part) {
-            self.dispatch(part)
-        } else if self.queued.count < Self.maxQueuedParts && !self.inputClosed {
-            // A pipelined request: keep it until the current response is done.
-            self.queued.append(.part(part))
+        var bytes = self.unwrapInboundIn(data)
+        if self.received.readableBytes == 0 {
+            self.received = bytes  // the common case: no copy
         } else {
-            self.inputClosed = true
+            self.received.writeBuffer(&bytes)
         }
+        if self.tunnelStarted { return }  // kept for the tunnel, which takes them over
+        self.decodeAvailable()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if !self.partReceivedThisRead && self.flow == nil && self.timers.headerStarted == nil {
+        if self.flow == nil && self.received.readableBytes > 0 && self.timers.headerStarted == nil && !self.isClosed {
             // Bytes of a request head arrived but not the whole head: from now on the
             // read-header timeout applies instead of the idle timeout.
             self.timers.headerStarted = .now()
             self.timers.waitingForHead = .now() + self.listener.readHeaderTimeout
             self.rescheduleTimer()
         }
-        self.partReceivedThisRead = false
         self.flushPending()
     }
 
@@ -128,9 +133,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case ChannelEvent.inputClosed:
             // The client half-closed: answer what it sent (pipelined requests too), then close.
             self.inputClosed = true
-            if self.flow == nil && self.queued.isEmpty {
-                self.close()
-            } else if self.queued.isEmpty {
+            if self.flow == nil {
+                self.decodeAvailable()  // a partial request left is answered 400, or the connection closes
+            } else if self.received.readableBytes == 0 {
                 self.flow?.closeAfterResponse()
             }
         case is ChannelShouldQuiesceEvent:
@@ -142,19 +147,13 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let parserError = error as? HTTPParserError {
-            self.protocolError(parserError)
-        } else if error is ByteToMessageDecoderError {
-            self.protocolError(.invalidEOFState)
-        } else {
-            // I/O errors (reset, broken pipe): nothing can be sent any more.
-            self.close()
-        }
+        // I/O errors (reset, broken pipe): nothing can be sent any more.
+        self.close()
     }
 
     private func closeAfterCurrentExchange() {
         self.keepAlive = false
-        if self.flow == nil && self.queued.isEmpty {
+        if self.flow == nil && self.received.readableBytes == 0 {
             self.close()
         } else {
             self.flow?.closeAfterResponse()
@@ -174,11 +173,12 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Reading pauses while a pipelined request waits, while the request waits for a
     /// filter or a connection, and while the upstream cannot take more body.
     var shouldHoldRead: Bool {
-        if !self.queued.isEmpty { return true }
         // Read through `self.flow?` each time: binding the flow to a local would copy the
         // whole struct (and retain everything in it) on every read event.
-        guard self.flow != nil else { return false }
+        guard self.flow != nil else { return self.decoder.isPaused && self.received.readableBytes > 0 }
         if self.flow!.isComplete { return true }
+        // The request was read whole and the next one (pipelined) already waits in the buffer.
+        if self.decoder.isBetweenMessages && self.received.readableBytes > 0 { return true }
         if self.flow!.isUpstreamActive {
             guard let upstream = self.upstream else { return true }
             return !upstream.isWritable
@@ -198,41 +198,64 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: - Requests
 
-    private func belongsToCurrentRequest(_ part: HTTPServerRequestPart) -> Bool {
-        if case .head = part { return false }
-        return true
-    }
-
-    private func belongsToCurrentRequest(_ item: QueuedItem) -> Bool {
-        if case .part(let part) = item { return self.belongsToCurrentRequest(part) }
-        return false
-    }
-
-    /// Hands a part of the current (or a new) request to the flow.
-    func dispatch(_ part: HTTPServerRequestPart) {
-        switch part {
-        case .head(let head):
-            self.startRequest(head)
-        case .body(let buffer):
-            guard self.flow != nil else { return }
-            self.timers.requestBody = .now() + self.listener.readBodyTimeout
-            self.perform(self.flow!.receiveBody(buffer))
-        case .end:
-            guard self.flow != nil else { return }
-            self.timers.requestBody = nil
-            self.perform(self.flow!.receiveEnd())
+    /// Decodes and dispatches what the buffer holds, as far as the current request can take
+    /// it: parts of the current request, or the head of the next one once none is being
+    /// served. A pipelined request stays in the buffer until its turn. Not re-entrant: a
+    /// request that completes while being dispatched lets the outer loop go on, so the stack
+    /// stays flat.
+    func decodeAvailable() {
+        guard !self.decoding else { return }
+        self.decoding = true
+        defer { self.decoding = false }
+        while !self.isClosed && !self.decoderFailed && !self.tunnelStarted {
+            if self.flow != nil && self.decoder.isBetweenMessages { break }  // next request: not yet
+            let part: HTTP1Part?
+            do {
+                part = try self.decoder.next(&self.received)
+            } catch {
+                self.decoderFailed = true
+                self.answerProtocolError(error as? HTTP1ParseError ?? .truncated)
+                return
+            }
+            guard let part else { break }
+            switch part {
+            case .head(let parsed):
+                self.startRequest(RequestHead(parsed))
+            case .body(let buffer):
+                guard self.flow != nil else { continue }  // an answered request's rest: dropped
+                self.timers.requestBody = .now() + self.listener.readBodyTimeout
+                self.perform(self.flow!.receiveBody(buffer))
+            case .end:
+                guard self.flow != nil else { continue }
+                self.timers.requestBody = nil
+                self.perform(self.flow!.receiveEnd())
+            }
         }
+        if self.received.readableBytes == 0 {
+            self.received.clear()  // reuse the storage; no compaction needed
+        }
+        if self.inputClosed && !self.isClosed && self.flow == nil && !self.decoderFailed {
+            // The client sent all it will: a request cut short is answered, then the connection closes.
+            if (try? self.decoder.finish(self.received)) == nil {
+                self.decoderFailed = true
+                self.answerProtocolError(.truncated)
+            } else {
+                self.close()
+            }
+            return
+        }
+        self.resumeReadIfPossible()
     }
 
-    private func startRequest(_ nioHead: HTTPRequestHead) {
+    private func startRequest(_ head: RequestHead) {
         self.generation &+= 1
         self.timers.waitingForHead = nil
         self.timers.headerStarted = nil
         let snapshot = self.runtime.currentSnapshot()
         var flow = RequestFlow(snapshot: snapshot, listener: self.listener, client: self.client, services: self.runtime)
         let now = NIODeadline.now()
-        let action = flow.receiveHead(RequestHead(nioHead), now: now)
-        if self.inputClosed && self.queued.isEmpty {
+        let action = flow.receiveHead(head, now: now)
+        if self.inputClosed && self.received.readableBytes == 0 {
             flow.closeAfterResponse()  // the last request the client sent
         }
         let timeout = flow.requestTimeout
@@ -272,42 +295,14 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         self.timers.waitingForHead = now + self.listener.idleTimeout
         self.rescheduleTimer()
-        self.drainQueue()
-        if self.inputClosed && self.flow == nil && self.queued.isEmpty {
-            self.close()
-        }
+        // An upgrade request the upstream declined: the bytes after it are HTTP again.
+        self.decoder.resume()
+        self.decodeAvailable()
     }
 
-    /// Serves queued pipelined parts in order. Not re-entrant: a request that completes
-    /// while being dispatched lets the outer loop continue, so the stack stays flat.
-    func drainQueue() {
-        guard !self.drainingQueue else { return }
-        self.drainingQueue = true
-        defer { self.drainingQueue = false }
-        while let next = self.queued.first {
-            if self.flow != nil, self.flow!.isComplete || !self.belongsToCurrentRequest(next) { break }
-            _ = self.queued.popFirst()
-            switch next {
-            case .part(let part): self.dispatch(part)
-            case .malformed(let error): self.answerProtocolError(error)
-            }
-            if self.isClosed { return }
-        }
-        self.resumeReadIfPossible()
-    }
-
-    /// A codec error. If it belongs to a later pipelined request (the current one was fully
-    /// received), it is answered in that request's turn; otherwise now.
-    private func protocolError(_ error: HTTPParserError) {
-        if (self.flow != nil && self.flow!.isRequestComplete) || !self.queued.isEmpty {
-            self.queued.append(.malformed(error))
-            return
-        }
-        self.answerProtocolError(error)
-    }
-
-    /// Answers a codec error with 400 (or 431) and closes; a response already under way is cut.
-    private func answerProtocolError(_ error: HTTPParserError) {
+    /// Answers a codec error with 400 (or 431/414) and closes; a response already under way
+    /// is cut.
+    private func answerProtocolError(_ error: HTTP1ParseError) {
         self.keepAlive = false
         guard self.flow == nil || !(self.flow!.hasSentResponseHead) else {
             self.close()
@@ -322,8 +317,10 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.flow = nil
         let gatewayError: GatewayError
         switch error {
-        case .headerOverflow:
+        case .headTooLarge, .tooManyFields:
             gatewayError = GatewayError(.headersTooLarge, "request header fields too large")
+        case .targetTooLong:
+            gatewayError = GatewayError(.uriTooLong, "request target too long")
         default:
             gatewayError = GatewayError(.badRequest, "malformed request: \(error)")
         }
@@ -362,15 +359,6 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.flow = nil
         }
         self.disposeUpstream(.close)
-        self.queued.removeAll()
         self.runtime.metrics.activeConnections -= 1
     }
-}
-
-/// An entry of the pipelining queue.
-enum QueuedItem {
-    /// A decoded part of a later request.
-    case part(HTTPServerRequestPart)
-    /// The decoder failed on a later request: answered with 400 in its turn.
-    case malformed(HTTPParserError)
 }

@@ -1,14 +1,23 @@
 import NIOCore
-import NIOHTTP1
 import PorticoCore
+import PorticoHTTP
+import PorticoHTTP1
 
-/// The proxy's end of one upstream HTTP/1.1 connection: the last handler in the upstream
-/// channel's pipeline, relaying response parts to the ``ProxyHandler`` that currently owns
-/// it, and holding reads while the client cannot take more (back-pressure).
+/// A part of an upstream response, as the proxy handler consumes it.
+enum ResponsePart {
+    case head(ResponseHead)
+    case body(ByteBuffer)
+    case end
+}
+
+/// The proxy's end of one upstream HTTP/1.1 connection and the only handler in its
+/// pipeline: it writes requests as bytes, decodes responses (Portico's own codec), relays
+/// them to the ``ProxyHandler`` that currently owns the connection, and holds reads while
+/// the client cannot take more (back-pressure).
 final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     /// The pool key (target address).
     let key: PoolKey
@@ -20,6 +29,10 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     var exchanges = 0
     private var readHeld = false
     private(set) var isClosed = false
+    private var received = ByteBuffer()
+    private var decoder = HTTP1ResponseDecoder()
+    private var decoding = false
+    private var requestChunked = false
 
     init(key: PoolKey, pool: UpstreamPool) {
         self.key = key
@@ -39,12 +52,50 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = self.unwrapInboundIn(data)
-        if let owner {
-            owner.upstreamRead(part, from: self)
+        var bytes = self.unwrapInboundIn(data)
+        if self.received.readableBytes == 0 {
+            self.received = bytes
         } else {
+            self.received.writeBuffer(&bytes)
+        }
+        if self.decoder.hasSwitchedProtocols { return }  // kept for the tunnel
+        guard self.owner != nil else {
             // Bytes on an idle connection (a 408, say) mean the server is closing it.
             context.close(promise: nil)
+            return
+        }
+        self.decodeAvailable()
+    }
+
+    /// Relays the response parts the buffer holds to the owner. An owner that releases the
+    /// connection on the response's end may hand it to the next request at once (pipelined
+    /// clients), so the loop reads `owner` afresh each time.
+    private func decodeAvailable() {
+        guard !self.decoding else { return }
+        self.decoding = true
+        defer { self.decoding = false }
+        while let owner = self.owner, !self.decoder.hasSwitchedProtocols {
+            let part: HTTP1Part?
+            do {
+                part = try self.decoder.next(&self.received)
+            } catch {
+                self.owner = nil
+                owner.upstreamFailed(self, error: error)
+                self.context?.close(promise: nil)
+                return
+            }
+            guard let part else { break }
+            switch part {
+            case .head(let parsed): owner.upstreamRead(.head(ResponseHead(parsed)), from: self)
+            case .body(let slice): owner.upstreamRead(.body(slice), from: self)
+            case .end: owner.upstreamRead(.end, from: self)
+            }
+        }
+        if self.received.readableBytes == 0 {
+            self.received.clear()
+        } else if self.owner == nil && !self.decoder.hasSwitchedProtocols {
+            // More bytes after the response than it declared: the connection cannot be trusted.
+            self.context?.close(promise: nil)
         }
     }
 
@@ -54,6 +105,12 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.isClosed = true
+        // A close-delimited body ends here; anything else cut short is a failure.
+        if let owner = self.owner, !self.decoder.hasSwitchedProtocols,
+            let end = try? self.decoder.finish()
+        {
+            if case .end = end { owner.upstreamRead(.end, from: self) }
+        }
         self.pool.connectionClosed(self)
         let owner = self.owner
         self.owner = nil
@@ -62,6 +119,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         let owner = self.owner
+        self.owner = nil
         if let owner {
             owner.upstreamFailed(self, error: error)
         }
@@ -88,8 +146,32 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    func write(_ part: HTTPClientRequestPart) {
-        self.context?.write(self.wrapOutboundOut(part), promise: nil)
+    /// Writes a request head (one buffer); its response is expected next.
+    func writeHead(_ head: RequestHead) {
+        guard let context else { return }
+        var buffer = context.channel.allocator.buffer(capacity: 512)
+        self.requestChunked = HTTP1Serializer.writeRequestHead(head, into: &buffer)
+        self.decoder.expectResponse(to: head.method)
+        context.write(self.wrapOutboundOut(buffer), promise: nil)
+    }
+
+    /// Writes request body bytes, as a chunk if the head said chunked.
+    func writeBody(_ data: ByteBuffer) {
+        self.context?.writeBody(data, chunked: self.requestChunked)
+    }
+
+    /// Ends the request body (the last chunk, if chunked).
+    func writeEnd() {
+        guard self.requestChunked else { return }
+        self.requestChunked = false
+        self.context?.write(self.wrapOutboundOut(HTTP1Serializer.lastChunk), promise: nil)
+    }
+
+    /// Bytes received after a `101` (the new protocol's first bytes), handed to the tunnel.
+    func takeTunnelBytes() -> ByteBuffer? {
+        guard self.received.readableBytes > 0 else { return nil }
+        defer { self.received = ByteBuffer() }
+        return self.received
     }
 
     func flush() {

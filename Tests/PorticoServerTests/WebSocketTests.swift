@@ -41,6 +41,44 @@ struct WebSocketTests {
         await backend.stop()
     }
 
+    /// Bytes of the new protocol that travel in the same packet as the upgrade request (from
+    /// the client) or as the `101` (from the upstream) belong to the tunnel, not to HTTP.
+    @Test func bytesRightAfterTheSwitchReachTheOtherSide() async throws {
+        let echo = try await WebSocketEchoBackend.start(group: self.group)
+        let gateway = try await GatewayHarness.start(
+            routes: [proxyRoute("ws")],
+            upstreams: [try makeUpstream("u", ports: [echo.port])]
+        )
+        let client = try await gateway.client()
+        try await client.send(
+            Array((Self.handshake + "\r\n").utf8) + webSocketClientFrame(payload: Array("early".utf8)))
+        #expect(try await client.readResponse().status == 101)
+        #expect(await client.waitUntil { bytes, _ in bytes.count >= 7 })
+        let frame = try await client.consumeBytes(7)
+        #expect(Array(frame[2...]).text == "early")
+        await client.close()
+        await gateway.stop()
+        await echo.stop()
+
+        let raw = try await RawBackend.start(
+            group: self.group,
+            response:
+                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nserver-first"
+        )
+        let second = try await GatewayHarness.start(
+            routes: [proxyRoute("ws")],
+            upstreams: [try makeUpstream("u", ports: [raw.port])]
+        )
+        let other = try await second.client()
+        try await other.send(Self.handshake + "\r\n")
+        #expect(try await other.readResponse().status == 101)
+        #expect(await other.waitUntil { bytes, _ in bytes.count >= 12 })
+        #expect(try await other.consumeBytes(12).text == "server-first")
+        await other.close()
+        await second.stop()
+        await raw.stop()
+    }
+
     @Test func disabledRouteRefusesUpgrades() async throws {
         let backend = try await WebSocketEchoBackend.start(group: self.group)
         let gateway = try await GatewayHarness.start(
