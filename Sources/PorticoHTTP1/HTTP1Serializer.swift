@@ -7,29 +7,43 @@ public enum HTTP1Serializer {
     /// the head declares a chunked body (its last transfer coding is `chunked`).
     @discardableResult
     public static func writeRequestHead(_ head: RequestHead, into buffer: inout ByteBuffer) -> Bool {
-        buffer.reserveCapacity(minimumWritableBytes: Self.estimate(head.headers) + head.target.utf8.count + 24)
-        buffer.writeString(head.method.name)
-        buffer.writeInteger(UInt8(ascii: " "))
-        buffer.writeString(head.target)
-        buffer.writeStaticString(head.version.minor == 0 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n")
-        return Self.writeFields(head.headers, into: &buffer)
+        let method = head.method.name
+        let size = method.utf8.count + head.target.utf8.count + 12 + Self.size(of: head.headers)
+        var chunked = false
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
+            var out = RawWriter(raw)
+            out.append(method)
+            out.append(UInt8(ascii: " "))
+            out.append(head.target)
+            out.append(head.version.minor == 0 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n")
+            chunked = out.appendFields(head.headers)
+            return out.offset
+        }
+        return chunked
     }
 
     /// Writes `HTTP/1.x status reason\r\n`, the fields, and the blank line. Returns whether
     /// the head declares a chunked body.
     @discardableResult
     public static func writeResponseHead(_ head: ResponseHead, into buffer: inout ByteBuffer) -> Bool {
-        buffer.reserveCapacity(minimumWritableBytes: Self.estimate(head.headers) + 40)
-        buffer.writeStaticString(head.version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
-        Self.writeStatus(head.status, into: &buffer)
-        buffer.writeInteger(UInt8(ascii: " "))
-        if let reason = head.reason, !reason.isEmpty {
-            buffer.writeString(reason)
-        } else {
-            buffer.writeStaticString(Self.reasonPhrase(head.status))
+        let standard = Self.reasonPhrase(head.status)
+        let reason = head.reason.flatMap { $0.isEmpty ? nil : $0 }
+        let size = 15 + (reason?.utf8.count ?? standard.utf8CodeUnitCount) + Self.size(of: head.headers)
+        var chunked = false
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
+            var out = RawWriter(raw)
+            out.append(head.version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+            let status = min(max(head.status, 100), 999)
+            out.append(UInt8(0x30 + status / 100))
+            out.append(UInt8(0x30 + status / 10 % 10))
+            out.append(UInt8(0x30 + status % 10))
+            out.append(UInt8(ascii: " "))
+            if let reason { out.append(reason) } else { out.append(standard) }
+            out.append("\r\n")
+            chunked = out.appendFields(head.headers)
+            return out.offset
         }
-        buffer.writeStaticString("\r\n")
-        return Self.writeFields(head.headers, into: &buffer)
+        return chunked
     }
 
     /// Writes a chunk's size line (`1a2b\r\n`); the data and its trailing CRLF follow.
@@ -62,23 +76,6 @@ public enum HTTP1Serializer {
     /// `HTTP/1.1 100 Continue` with no fields.
     public static let continueHead = ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")
 
-    /// Writes the fields and the blank line; returns whether a `Transfer-Encoding` field
-    /// ends with `chunked` (noticed on the way, so the body writer needs no second scan).
-    private static func writeFields(_ headers: HeaderList, into buffer: inout ByteBuffer) -> Bool {
-        var chunked = false
-        for (name, value) in headers.pairs {
-            if name.utf8.count == 17, HTTPSyntax.equalsCaseInsensitive(name, "transfer-encoding") {
-                chunked = Self.endsWithChunked(value)
-            }
-            buffer.writeString(name)
-            buffer.writeStaticString(": ")
-            buffer.writeString(value)
-            buffer.writeStaticString("\r\n")
-        }
-        buffer.writeStaticString("\r\n")
-        return chunked
-    }
-
     /// Whether the last comma-separated coding is `chunked`.
     static func endsWithChunked(_ value: String) -> Bool {
         var last = value[...]
@@ -87,17 +84,11 @@ public enum HTTP1Serializer {
         return coding.count == 7 && zip(coding, "chunked".utf8).allSatisfy { HTTPSyntax.lowercase($0) == $1 }
     }
 
-    private static func estimate(_ headers: HeaderList) -> Int {
+    /// The bytes the fields and the blank line take.
+    private static func size(of headers: HeaderList) -> Int {
         var total = 2
         for (name, value) in headers.pairs { total += name.utf8.count + value.utf8.count + 4 }
         return total
-    }
-
-    private static func writeStatus(_ status: Int, into buffer: inout ByteBuffer) {
-        let clamped = min(max(status, 100), 999)
-        buffer.writeInteger(UInt8(0x30 + clamped / 100))
-        buffer.writeInteger(UInt8(0x30 + clamped / 10 % 10))
-        buffer.writeInteger(UInt8(0x30 + clamped % 10))
     }
 
     /// The standard reason phrase (RFC 9110 §15).
@@ -139,5 +130,55 @@ public enum HTTP1Serializer {
         case 505: "HTTP Version Not Supported"
         default: ""
         }
+    }
+}
+
+/// Appends bytes to memory reserved for a whole head: one capacity check for the head instead
+/// of one per piece (ByteBuffer's `writeString` checks uniqueness and capacity each call,
+/// which cost more than the copies for the dozen short pieces of a head).
+struct RawWriter {
+    private let raw: UnsafeMutableRawBufferPointer
+    private(set) var offset = 0
+
+    init(_ raw: UnsafeMutableRawBufferPointer) {
+        self.raw = raw
+    }
+
+    mutating func append(_ byte: UInt8) {
+        self.raw[self.offset] = byte
+        self.offset += 1
+    }
+
+    mutating func append(_ text: StaticString) {
+        text.withUTF8Buffer { self.append(UnsafeRawBufferPointer($0)) }
+    }
+
+    mutating func append(_ text: String) {
+        var text = text  // withUTF8 is mutating; native strings are not copied
+        text.withUTF8 { self.append(UnsafeRawBufferPointer($0)) }
+    }
+
+    mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        precondition(self.offset + bytes.count <= self.raw.count, "head larger than reserved")
+        (self.raw.baseAddress! + self.offset).copyMemory(from: source, byteCount: bytes.count)
+        self.offset += bytes.count
+    }
+
+    /// The fields and the blank line; returns whether a `Transfer-Encoding` field ends with
+    /// `chunked` (noticed on the way, so the body writer needs no second scan).
+    mutating func appendFields(_ headers: HeaderList) -> Bool {
+        var chunked = false
+        for (name, value) in headers.pairs {
+            if name.utf8.count == 17, HTTPSyntax.equalsCaseInsensitive(name, "transfer-encoding") {
+                chunked = HTTP1Serializer.endsWithChunked(value)
+            }
+            self.append(name)
+            self.append(": ")
+            self.append(value)
+            self.append("\r\n")
+        }
+        self.append("\r\n")
+        return chunked
     }
 }

@@ -58,6 +58,10 @@ public struct RequestContext {
     public var consumer: String?
     /// Values filters hand to later filters, e.g. JWT claims for header templates.
     public var values: [String: String]
+    /// The tightest rate-limit decision taken for this request, for the `RateLimit-*`
+    /// response headers. Typed rather than in ``values``: it is set on every request of a
+    /// limited route, and formatting and re-parsing text there cost more than the limiter.
+    public var rateLimitStatus: RateLimitStatus?
     /// When the request head arrived.
     public let startedAt: NIODeadline
     /// The largest request body this request may have (filters may only lower it; the
@@ -95,6 +99,7 @@ public struct RequestContext {
         self.requestID = nil
         self.consumer = nil
         self.values = [:]
+        self.rateLimitStatus = nil
         self.startedAt = startedAt
         self.services = services
     }
@@ -123,5 +128,22 @@ public struct RequestContext {
     /// (e.g. to validate it); every filter's `onRequestBody` then sees it.
     public mutating func bufferBody(upTo limit: Int) {
         self.bufferedBodyLimit = min(self.bufferedBodyLimit ?? .max, limit)
+    }
+}
+
+/// What a rate limiter tells the client about its budget (RFC draft `RateLimit` fields).
+public struct RateLimitStatus: Sendable, Equatable {
+    /// Requests allowed per period.
+    public var limit: Int
+    /// Requests left in the current period.
+    public var remaining: Int
+    /// Seconds until the budget is fully restored.
+    public var resetSeconds: UInt64
+
+    /// A status.
+    public init(limit: Int, remaining: Int, resetSeconds: UInt64) {
+        self.limit = limit
+        self.remaining = remaining
+        self.resetSeconds = resetSeconds
     }
 }

@@ -36,7 +36,7 @@ extension RequestFlow {
             let route = self.snapshot.routes[index]
             self.record.routeName = route.name
             self.record.routeIndex = index
-            self.filters = Self.mergeFilters(self.listener.filters, route.filters)
+            self.filters = self.snapshot.filterChain(listener: self.listener, route: index)
             self.context = RequestContext(
                 request: valid.head,
                 route: route,
@@ -68,7 +68,7 @@ extension RequestFlow {
         retarget.method = HTTPMethod(asked)
         let result = self.snapshot.routeTable.lookup(retarget)
         guard case .matched(let index, _) = result else { return nil }
-        let filters = Self.mergeFilters(self.listener.filters, self.snapshot.routes[index].filters)
+        let filters = self.snapshot.filterChain(listener: self.listener, route: index)
         return filters.contains(where: { $0.filter.answersCORSPreflight }) ? result : nil
     }
 
@@ -148,17 +148,6 @@ extension RequestFlow {
             }
         }
         return self.performRouteAction(now: now)
-    }
-
-    /// The listener's default filters, then the route's, each once (a route may list a
-    /// default again to say where it belongs in its own order; the first place wins).
-    static func mergeFilters(_ defaults: [NamedFilter], _ own: [NamedFilter]) -> [NamedFilter] {
-        guard !defaults.isEmpty else { return own }
-        var merged = defaults
-        for filter in own where !merged.contains(where: { $0.name == filter.name }) {
-            merged.append(filter)
-        }
-        return merged
     }
 
     /// Phase 3: the route action.

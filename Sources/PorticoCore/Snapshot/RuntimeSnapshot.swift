@@ -17,6 +17,9 @@ public final class RuntimeSnapshot: Sendable {
     public let listeners: [ListenerSettings]
     /// Process-wide settings.
     public let settings: GatewaySettings
+    /// Per listener with default filters: each route's full chain (defaults first), merged
+    /// once here rather than per request.
+    private let filterChains: [String: [[NamedFilter]]]
 
     /// Creates a snapshot.
     public init(
@@ -33,6 +36,30 @@ public final class RuntimeSnapshot: Sendable {
         self.upstreams = upstreams
         self.listeners = listeners
         self.settings = settings
+        var chains: [String: [[NamedFilter]]] = [:]
+        for listener in listeners where !listener.filters.isEmpty {
+            chains[listener.name] = routes.map { Self.mergeFilters(listener.filters, $0.filters) }
+        }
+        self.filterChains = chains
+    }
+
+    /// The filters a request on `listener` matched to route `index` runs: the listener's
+    /// defaults, then the route's own.
+    public func filterChain(listener: ListenerSettings, route index: Int) -> [NamedFilter] {
+        if listener.filters.isEmpty { return self.routes[index].filters }
+        if let chains = self.filterChains[listener.name], index < chains.count { return chains[index] }
+        return Self.mergeFilters(listener.filters, self.routes[index].filters)
+    }
+
+    /// The listener's default filters, then the route's, each once (a route may list a
+    /// default again to say where it belongs in its own order; the first place wins).
+    public static func mergeFilters(_ defaults: [NamedFilter], _ own: [NamedFilter]) -> [NamedFilter] {
+        guard !defaults.isEmpty else { return own }
+        var merged = defaults
+        for filter in own where !merged.contains(where: { $0.name == filter.name }) {
+            merged.append(filter)
+        }
+        return merged
     }
 
     /// The same snapshot under another version number (installing a compiled config).

@@ -203,8 +203,6 @@ public struct RateLimitFilter: HTTPFilter {
     private let jwtValueName: String
     private let store: any RateLimitStore
     private let responseHeaders: Bool
-    /// Where this instance leaves its decision for its `onResponse`.
-    private let valuesKey: String
 
     /// A filter deciding through `store`.
     public init(configuration: Configuration, store: any RateLimitStore, name: String) {
@@ -216,7 +214,6 @@ public struct RateLimitFilter: HTTPFilter {
         }
         self.store = store
         self.responseHeaders = configuration.responseHeaders
-        self.valuesKey = "rate_limit:" + name
     }
 
     /// The key this request is counted under. Requests that lack the configured value (no
@@ -246,22 +243,23 @@ public struct RateLimitFilter: HTTPFilter {
             Self.addHeaders(decision, to: &headers)
             return .reject(GatewayError(.tooManyRequests, "rate limit exceeded", headers: headers))
         }
-        if self.responseHeaders {
-            context.values[self.valuesKey] =
-                "\(decision.limit) \(decision.remaining) \(Self.seconds(decision.resetNanoseconds))"
+        if self.responseHeaders, context.rateLimitStatus.map({ $0.remaining > decision.remaining }) ?? true {
+            // With several limits on a route, the client is told about the tightest one.
+            context.rateLimitStatus = RateLimitStatus(
+                limit: decision.limit, remaining: decision.remaining,
+                resetSeconds: Self.seconds(decision.resetNanoseconds))
         }
         return .proceed
     }
 
     public func onResponse(_ response: inout ResponseHead, context: RequestContext) {
-        guard self.responseHeaders, let recorded = context.values[self.valuesKey] else { return }
-        let fields = recorded.split(separator: " ")
-        guard fields.count == 3, let remaining = Int(fields[1]) else { return }
-        // With several limits on a route, the client is told about the tightest one.
-        if let shown = response.headers["RateLimit-Remaining"].flatMap(Int.init), shown <= remaining { return }
-        response.headers.set(name: "RateLimit-Limit", value: String(fields[0]))
-        response.headers.set(name: "RateLimit-Remaining", value: String(fields[1]))
-        response.headers.set(name: "RateLimit-Reset", value: String(fields[2]))
+        guard self.responseHeaders, let status = context.rateLimitStatus else { return }
+        // The first limiter to answer writes the tightest status; later ones find it there
+        // (as they do an upstream's own, when that is tighter).
+        if let shown = response.headers["RateLimit-Remaining"].flatMap(Int.init), shown <= status.remaining { return }
+        response.headers.set(name: "RateLimit-Limit", value: String(status.limit))
+        response.headers.set(name: "RateLimit-Remaining", value: String(status.remaining))
+        response.headers.set(name: "RateLimit-Reset", value: String(status.resetSeconds))
     }
 
     static func addHeaders(_ decision: RateLimitDecision, to headers: inout HeaderList) {
