@@ -56,7 +56,7 @@ extension ProxyHandler {
                 try server.addHandler(upstreamSide)
                 if self.received.readableBytes > 0, let context = self.context {
                     let early = self.received
-                    self.received = ByteBuffer()
+                    self.received = emptyBuffer
                     context.fireChannelRead(NIOAny(early))
                     context.fireChannelReadComplete()  // the tunnel flushes on read-complete
                 }

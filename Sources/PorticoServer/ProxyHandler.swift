@@ -25,7 +25,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Bytes received and not decoded yet: a partial head, or pipelined requests waiting for
     /// their turn (decoded only then, so a later request's error is answered in order).
-    var received = ByteBuffer()
+    var received = emptyBuffer
     var decoder: HTTP1RequestDecoder
     var decoding = false
     var decoderFailed = false
@@ -232,7 +232,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
         }
         if self.received.readableBytes == 0 {
-            self.received.clear()  // reuse the storage; no compaction needed
+            // Let go of the read buffer: an idle keep-alive connection should not hold one
+            // (thousands of idle clients would each pin a 2 KiB+ receive buffer).
+            self.received = emptyBuffer
         }
         if self.inputClosed && !self.isClosed && self.flow == nil && !self.decoderFailed {
             // The client sent all it will: a request cut short is answered, then the connection closes.

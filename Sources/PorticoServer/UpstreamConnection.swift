@@ -3,6 +3,11 @@ import PorticoCore
 import PorticoHTTP
 import PorticoHTTP1
 
+/// A buffer with no storage of its own to speak of, shared by every connection that holds no
+/// bytes: assigning it releases whatever read buffer a connection was holding. Never written
+/// to (a connection replaces it with the next read buffer), so it is never copied.
+let emptyBuffer = ByteBuffer()
+
 /// A part of an upstream response, as the proxy handler consumes it.
 enum ResponsePart {
     case head(ResponseHead)
@@ -29,7 +34,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     var exchanges = 0
     private var readHeld = false
     private(set) var isClosed = false
-    private var received = ByteBuffer()
+    private var received = emptyBuffer
     private var decoder = HTTP1ResponseDecoder()
     private var decoding = false
     private var requestChunked = false
@@ -92,7 +97,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
             }
         }
         if self.received.readableBytes == 0 {
-            self.received.clear()
+            self.received = emptyBuffer  // a pooled connection holds no read buffer
         } else if self.owner == nil && !self.decoder.hasSwitchedProtocols {
             // More bytes after the response than it declared: the connection cannot be trusted.
             self.context?.close(promise: nil)
@@ -170,7 +175,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// Bytes received after a `101` (the new protocol's first bytes), handed to the tunnel.
     func takeTunnelBytes() -> ByteBuffer? {
         guard self.received.readableBytes > 0 else { return nil }
-        defer { self.received = ByteBuffer() }
+        defer { self.received = emptyBuffer }
         return self.received
     }
 
