@@ -8,6 +8,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Portico", targets: ["Portico"]),
+        // The HTTP/1 codec on its own, for the micro-benchmarks (Benchmarks/).
+        .library(name: "PorticoHTTP1", targets: ["PorticoHTTP1"]),
         .executable(name: "portico", targets: ["PorticoCLI"]),
         .executable(name: "portico-example", targets: ["PorticoExample"]),
     ],
