@@ -16,7 +16,9 @@ struct ResponseHeaderFacts {
     static func forward(_ headers: HeaderList) -> Result<(HeaderList, ResponseHeaderFacts), FramingProblem> {
         var facts = ResponseHeaderFacts()
         var fields: [(String, String)] = []
-        fields.reserveCapacity(headers.count + 3)
+        // Room for what this hop and response filters add (Via, rate-limit, CORS, custom
+        // fields), so the list is not reallocated on the way out.
+        fields.reserveCapacity(headers.count + 8)
         var declaredLength: Int?
         var hasTransferEncoding = false
         for field in headers.pairs {

@@ -285,8 +285,9 @@ public struct CORSFilter: HTTPFilter {
 
     /// Adds `Origin` to `Vary` unless it is there already (or `Vary: *`).
     static func addVaryOrigin(_ headers: inout HeaderList) {
-        for value in headers.values("vary") {
-            var present = false
+        // Walks the fields in place: `values("vary")` would build an array per response.
+        var present = false
+        for (name, value) in headers.pairs where HTTPSyntax.equalsCaseInsensitive(name, "vary") {
             HTTPSyntax.forEachListElement(in: value) { element in
                 if element == "*" || HTTPSyntax.equalsCaseInsensitive(String(element), "origin") { present = true }
             }
