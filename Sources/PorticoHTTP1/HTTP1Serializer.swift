@@ -76,12 +76,19 @@ public enum HTTP1Serializer {
     /// `HTTP/1.1 100 Continue` with no fields.
     public static let continueHead = ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")
 
-    /// Whether the last comma-separated coding is `chunked`.
-    static func endsWithChunked(_ value: String) -> Bool {
-        var last = value[...]
-        if let comma = value.utf8.lastIndex(of: UInt8(ascii: ",")) { last = value[value.index(after: comma)...] }
-        let coding = last.trimmingHTTPWhitespace().utf8
-        return coding.count == 7 && zip(coding, "chunked".utf8).allSatisfy { HTTPSyntax.lowercase($0) == $1 }
+    /// Whether the last transfer coding a `Transfer-Encoding` value names is `chunked`; nil
+    /// when it names none. Empty list elements (`chunked,`, a value of only commas) are
+    /// skipped, as RFC 9110 §5.6.1 asks and as ``MessageFraming`` does when parsing: both must
+    /// agree on which bodies are chunked, or a head that parsed as chunked would have its body
+    /// written unframed (found by the request fuzzer, see docs/fuzzing.md).
+    static func lastCodingIsChunked(_ value: String) -> Bool? {
+        var last: Bool?
+        HTTPSyntax.forEachListElement(in: value) { coding in
+            guard !coding.isEmpty else { return }
+            last =
+                coding.utf8.count == 7 && zip(coding.utf8, "chunked".utf8).allSatisfy { HTTPSyntax.lowercase($0) == $1 }
+        }
+        return last
     }
 
     /// The bytes the fields and the blank line take.
@@ -170,8 +177,11 @@ struct RawWriter {
     mutating func appendFields(_ headers: HeaderList) -> Bool {
         var chunked = false
         for (name, value) in headers.pairs {
-            if name.utf8.count == 17, HTTPSyntax.equalsCaseInsensitive(name, "transfer-encoding") {
-                chunked = HTTP1Serializer.endsWithChunked(value)
+            // A field naming no coding leaves the answer as it was (MessageFraming skips it too).
+            if name.utf8.count == 17, HTTPSyntax.equalsCaseInsensitive(name, "transfer-encoding"),
+                let last = HTTP1Serializer.lastCodingIsChunked(value)
+            {
+                chunked = last
             }
             self.append(name)
             self.append(": ")
