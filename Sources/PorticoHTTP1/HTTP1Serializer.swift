@@ -3,16 +3,43 @@ import PorticoHTTP
 
 /// Writes HTTP/1.1 heads and chunk framing, each head into one buffer in one pass.
 public enum HTTP1Serializer {
+    /// A request head in a buffer of exactly its size, and whether it declares a chunked body.
+    public static func encode(_ head: RequestHead, allocator: ByteBufferAllocator) -> (bytes: ByteBuffer, chunked: Bool)
+    {
+        var buffer = allocator.buffer(capacity: Self.encodedSize(of: head))
+        let chunked = Self.writeRequestHead(head, into: &buffer)
+        return (buffer, chunked)
+    }
+
+    /// A response head in a buffer of exactly its size, and whether it declares a chunked body.
+    public static func encode(_ head: ResponseHead, allocator: ByteBufferAllocator) -> (
+        bytes: ByteBuffer, chunked: Bool
+    ) {
+        var buffer = allocator.buffer(capacity: Self.encodedSize(of: head))
+        let chunked = Self.writeResponseHead(head, into: &buffer)
+        return (buffer, chunked)
+    }
+
+    /// The bytes `head` takes on the wire.
+    public static func encodedSize(of head: RequestHead) -> Int {
+        head.method.name.utf8.count + head.target.utf8.count + 12 + Self.size(of: head.headers)
+    }
+
+    /// The bytes `head` takes on the wire.
+    public static func encodedSize(of head: ResponseHead) -> Int {
+        let reason = head.reason.flatMap { $0.isEmpty ? nil : $0 }
+        return 15 + (reason?.utf8.count ?? Self.reasonPhrase(head.status).utf8CodeUnitCount)
+            + Self.size(of: head.headers)
+    }
+
     /// Writes `METHOD target HTTP/1.1\r\n`, the fields, and the blank line. Returns whether
     /// the head declares a chunked body (its last transfer coding is `chunked`).
     @discardableResult
     public static func writeRequestHead(_ head: RequestHead, into buffer: inout ByteBuffer) -> Bool {
-        let method = head.method.name
-        let size = method.utf8.count + head.target.utf8.count + 12 + Self.size(of: head.headers)
         var chunked = false
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.encodedSize(of: head)) { raw in
             var out = RawWriter(raw)
-            out.append(method)
+            out.append(head.method.name)
             out.append(UInt8(ascii: " "))
             out.append(head.target)
             out.append(head.version.minor == 0 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n")
@@ -26,11 +53,9 @@ public enum HTTP1Serializer {
     /// the head declares a chunked body.
     @discardableResult
     public static func writeResponseHead(_ head: ResponseHead, into buffer: inout ByteBuffer) -> Bool {
-        let standard = Self.reasonPhrase(head.status)
         let reason = head.reason.flatMap { $0.isEmpty ? nil : $0 }
-        let size = 15 + (reason?.utf8.count ?? standard.utf8CodeUnitCount) + Self.size(of: head.headers)
         var chunked = false
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.encodedSize(of: head)) { raw in
             var out = RawWriter(raw)
             out.append(head.version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
             let status = min(max(head.status, 100), 999)
@@ -38,7 +63,7 @@ public enum HTTP1Serializer {
             out.append(UInt8(0x30 + status / 10 % 10))
             out.append(UInt8(0x30 + status % 10))
             out.append(UInt8(ascii: " "))
-            if let reason { out.append(reason) } else { out.append(standard) }
+            if let reason { out.append(reason) } else { out.append(Self.reasonPhrase(head.status)) }
             out.append("\r\n")
             chunked = out.appendFields(head.headers)
             return out.offset

@@ -222,7 +222,7 @@ extension ProxyHandler {
         if !head.headers.contains("date") {
             head.headers.add(name: "date", value: self.runtime.dateCache.current())
         }
-        var buffer = context.channel.allocator.buffer(capacity: 256 + bodyLength)
+        var buffer = context.channel.allocator.buffer(capacity: HTTP1Serializer.encodedSize(of: head) + bodyLength)
         HTTP1Serializer.writeResponseHead(head, into: &buffer)
         buffer.writeString(response.body)
         context.write(self.wrapOutboundOut(buffer), promise: nil)
@@ -233,10 +233,9 @@ extension ProxyHandler {
     /// Writes a response head in one buffer; a final head decides the body's framing.
     func writeResponseHead(_ head: ResponseHead) {
         guard let context else { return }
-        var buffer = context.channel.allocator.buffer(capacity: 512)
-        let chunked = HTTP1Serializer.writeResponseHead(head, into: &buffer)
+        let (bytes, chunked) = HTTP1Serializer.encode(head, allocator: context.channel.allocator)
         if head.status >= 200 { self.responseChunked = chunked }
-        context.write(self.wrapOutboundOut(buffer), promise: nil)
+        context.write(self.wrapOutboundOut(bytes), promise: nil)
     }
 
     /// Writes response body bytes, framed as a chunk if the head said chunked.

@@ -154,10 +154,10 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// Writes a request head (one buffer); its response is expected next.
     func writeHead(_ head: RequestHead) {
         guard let context else { return }
-        var buffer = context.channel.allocator.buffer(capacity: 512)
-        self.requestChunked = HTTP1Serializer.writeRequestHead(head, into: &buffer)
+        let (bytes, chunked) = HTTP1Serializer.encode(head, allocator: context.channel.allocator)
+        self.requestChunked = chunked
         self.decoder.expectResponse(to: head.method)
-        context.write(self.wrapOutboundOut(buffer), promise: nil)
+        context.write(self.wrapOutboundOut(bytes), promise: nil)
     }
 
     /// Writes request body bytes, as a chunk if the head said chunked.

@@ -190,6 +190,25 @@ import Testing
         }
     }
 
+    /// Heads are written into buffers of exactly their encoded size: the size must be exact.
+    @Test func encodedSizeIsExact() {
+        let request = RequestHead(
+            method: .other("PURGE"), target: "/a?b=c", version: .http1_0,
+            headers: HeaderList([("Host", "h"), ("Authorization", "Bearer " + String(repeating: "t", count: 300))]))
+        #expect(
+            HTTP1Serializer.encode(request, allocator: .init()).bytes.readableBytes
+                == HTTP1Serializer.encodedSize(of: request))
+        for response in [
+            ResponseHead(status: 200, headers: HeaderList([("Content-Length", "2")])),
+            ResponseHead(status: 299, headers: HeaderList()),  // no standard phrase
+            ResponseHead(status: 404, reason: "Gone Fishing", headers: HeaderList([("X", "")])),
+        ] {
+            var buffer = ByteBuffer()
+            HTTP1Serializer.writeResponseHead(response, into: &buffer)
+            #expect(buffer.readableBytes == HTTP1Serializer.encodedSize(of: response), "\(response.status)")
+        }
+    }
+
     @Test func serializerReportsChunkedBodies() {
         var buffer = ByteBuffer()
         let chunked = ResponseHead(status: 200, headers: HeaderList([("Transfer-Encoding", "gzip, Chunked")]))
