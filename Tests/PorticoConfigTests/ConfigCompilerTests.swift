@@ -225,6 +225,42 @@ struct ConfigCompilerTests {
         )
     }
 
+    @Test("resilience keys that would have no effect are refused")
+    func keysWithoutEffect() throws {
+        let cases: [(String, String)] = [
+            ("discovery: { registry: users, interval: 5s }", "interval applies to dns and srv discovery only"),
+            ("circuit_breaker: { window: 30s }", "window and min_requests apply only with failure_ratio"),
+            ("circuit_breaker: { min_requests: 5 }", "window and min_requests apply only with failure_ratio"),
+            (
+                "health_check: { type: https, tls: { verify: false, ca: /etc/hostname } }",
+                "'ca' is unused when verify is false"
+            ),
+        ]
+        for (line, message) in cases {
+            let errors = Fixtures.errors(
+                Fixtures.listener + """
+                    upstreams:
+                      u:
+                        targets: [{ url: http://10.0.0.1 }]
+                        \(line)
+                    routes: [{ name: r, upstream: u }]
+                    """
+            )
+            #expect(errors.map(\.message) == [message], "\(line)")
+        }
+        // With the rule they shape, they are fine.
+        let loaded = try Fixtures.load(
+            Fixtures.listener + """
+                upstreams:
+                  u:
+                    targets: [{ url: http://10.0.0.1 }]
+                    circuit_breaker: { failure_ratio: 50, window: 30s, min_requests: 5 }
+                routes: [{ name: r, upstream: u }]
+                """
+        )
+        #expect(loaded.snapshot.upstreams.first?.resilience.breaker?.minRequests == 5)
+    }
+
     @Test("unknown filter types list the registered ones")
     func unknownFilterType() throws {
         let error = try #require(Fixtures.error(Fixtures.listener + "filters:\n  c: { type: cros }"))

@@ -178,6 +178,10 @@ extension Compilation {
         if (tls.cert == nil) != (tls.key == nil) {
             self.diagnostics.error(path.key("tls"), "cert and key go together", hint: "give both, or neither")
         }
+        if !tls.verify && tls.ca != nil {
+            self.diagnostics.error(
+                path.key("tls").key("ca"), "'ca' is unused when verify is false", hint: "remove one of them")
+        }
         let files = [("ca", tls.ca), ("cert", tls.cert), ("key", tls.key)]
         var resolved: [String: String] = [:]
         for (key, file) in files {

@@ -229,12 +229,21 @@ extension CircuitBreakerConfig: Decodable {
         let defaults = Self()
         self.failureThreshold = fields.value(.failureThreshold, default: defaults.failureThreshold)
         self.failureRatio = fields.optional(.failureRatio)
-        self.window = fields.value(.window, default: defaults.window)
-        self.minRequests = fields.value(.minRequests, default: defaults.minRequests)
+        let window: ConfigDuration? = fields.optional(.window)
+        let minRequests: Int? = fields.optional(.minRequests)
+        self.window = window ?? defaults.window
+        self.minRequests = minRequests ?? defaults.minRequests
         self.successThreshold = fields.value(.successThreshold, default: defaults.successThreshold)
         self.openFor = fields.value(.openFor, default: defaults.openFor)
         self.halfOpenMaxProbes = fields.value(.halfOpenMaxProbes, default: defaults.halfOpenMaxProbes)
         try fields.finish()
+        // They only shape the ratio rule: accepted alone, they would silently do nothing.
+        if self.failureRatio == nil && (window != nil || minRequests != nil) {
+            throw ConfigIssue(
+                "window and min_requests apply only with failure_ratio",
+                key: window != nil ? "window" : "min_requests",
+                hint: "add e.g. failure_ratio: 50, or remove them")
+        }
     }
 }
 
@@ -365,8 +374,13 @@ extension DiscoveryConfig: Decodable {
         self.dns = fields.optional(.dns)
         self.srv = fields.optional(.srv)
         self.port = fields.optional(.port)
-        self.interval = fields.value(.interval, default: .seconds(30))
+        let interval: ConfigDuration? = fields.optional(.interval)
+        self.interval = interval ?? .seconds(30)
         try fields.finish()
+        if self.registry != nil && interval != nil {
+            // The registry pushes changes as they happen; there is nothing to poll.
+            throw ConfigIssue("interval applies to dns and srv discovery only", key: "interval")
+        }
         let sources = [self.registry, self.dns, self.srv].compactMap { $0 }.count
         if sources != 1 {
             throw ConfigIssue(
