@@ -135,6 +135,11 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.inputClosed = true
             if self.flow == nil {
                 self.decodeAvailable()  // a partial request left is answered 400, or the connection closes
+            } else if self.received.readableBytes == 0 && !self.decoder.isBetweenMessages && !self.decoderFailed {
+                // Cut off in the middle of its body: no more of it will come, so it is answered
+                // now instead of when the body timeout fires.
+                self.decoderFailed = true
+                self.answerProtocolError(.truncated)
             } else if self.received.readableBytes == 0 {
                 self.flow?.closeAfterResponse()
             }
@@ -175,7 +180,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var shouldHoldRead: Bool {
         // Read through `self.flow?` each time: binding the flow to a local would copy the
         // whole struct (and retain everything in it) on every read event.
-        guard self.flow != nil else { return self.decoder.isPaused && self.received.readableBytes > 0 }
+        guard self.flow != nil else { return false }
         if self.flow!.isComplete { return true }
         // The request was read whole and the next one (pipelined) already waits in the buffer.
         if self.decoder.isBetweenMessages && self.received.readableBytes > 0 { return true }
@@ -220,6 +225,13 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             guard let part else { break }
             switch part {
             case .head(let parsed):
+                // The head limit also allows for the request line (its own limit is the
+                // target's); the fields alone must stay within `max_header_bytes`.
+                if parsed.bytes.readableBytes - parsed.startLine.third.upperBound - 2 > self.listener.maxHeaderBytes {
+                    self.decoderFailed = true
+                    self.answerProtocolError(.headTooLarge)
+                    return
+                }
                 self.startRequest(RequestHead(parsed))
             case .body(let buffer):
                 guard self.flow != nil else { continue }  // an answered request's rest: dropped

@@ -135,6 +135,27 @@ struct ConnectionLifecycleTests {
         await backend.stop()
     }
 
+    /// A client that half-closes in the middle of a request body will send no more of it: it is
+    /// answered at once (400), not when the body timeout fires.
+    @Test func halfCloseInsideABodyIsAnsweredAtOnce() async throws {
+        let backend = try await TestBackend.start(group: self.group, body: "x")
+        var listener = ListenerSettings(name: "test", host: "127.0.0.1", port: 0)
+        listener.readBodyTimeout = .seconds(30)
+        let gateway = try await GatewayHarness.start(
+            routes: [proxyRoute("all")],
+            upstreams: [try makeUpstream("u", ports: [backend.port])],
+            listener: listener
+        )
+        let client = try await gateway.client()
+        try await client.send("POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nabc")
+        try await client.shutdownOutput()
+        let response = try await client.readResponse(timeout: .seconds(5))
+        #expect(response.status == 400)
+        #expect(await client.waitForClose(timeout: .seconds(3)))
+        await gateway.stop()
+        await backend.stop()
+    }
+
     @Test func aClientThatStopsReadingIsDisconnected() async throws {
         let written = NIOLockedValueBox(0)
         let backend = try await TestBackend.start(group: self.group) { _, writer in

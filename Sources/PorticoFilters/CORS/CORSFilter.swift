@@ -289,7 +289,11 @@ public struct CORSFilter: HTTPFilter {
         var present = false
         for (name, value) in headers.pairs where HTTPSyntax.equalsCaseInsensitive(name, "vary") {
             HTTPSyntax.forEachListElement(in: value) { element in
-                if element == "*" || HTTPSyntax.equalsCaseInsensitive(String(element), "origin") { present = true }
+                if element == "*"
+                    || element.utf8.elementsEqual("origin".utf8, by: { HTTPSyntax.lowercase($0) == $1 })
+                {
+                    present = true
+                }
             }
             if present { return }
         }
