@@ -30,7 +30,15 @@ public enum HTTPSyntax {
 
     /// Whether a header value holds only allowed bytes.
     public static func isValidFieldValue(_ value: String) -> Bool {
-        value.utf8.allSatisfy(isFieldValueByte)
+        // A plain loop over the contiguous bytes: `allSatisfy` on the UTF-8 view walks String
+        // indices, several times slower (this runs for every rendered header value).
+        if let valid = value.utf8.withContiguousStorageIfAvailable({ bytes in
+            for byte in bytes where !Self.isFieldValueByte(byte) { return false }
+            return true
+        }) {
+            return valid
+        }
+        return value.utf8.allSatisfy(isFieldValueByte)
     }
 
     /// ASCII case-insensitive equality, without allocating lowercased copies.
@@ -46,6 +54,24 @@ public enum HTTPSyntax {
             return result
         }
         return left.elementsEqual(right) { Self.lowercase($0) == Self.lowercase($1) }
+    }
+
+    /// Whether `string` starts with `prefix`, ASCII case-insensitively; `prefix` must be
+    /// lower-case.
+    @inlinable
+    public static func hasPrefixCaseInsensitive(_ string: String, lowercasedPrefix prefix: String) -> Bool {
+        let text = string.utf8
+        let start = prefix.utf8
+        guard text.count >= start.count else { return false }
+        if let result = text.withContiguousStorageIfAvailable({ a in
+            start.withContiguousStorageIfAvailable({ b in
+                for index in 0..<b.count where Self.lowercase(a[index]) != b[index] { return false }
+                return true
+            })
+        }), let result {
+            return result
+        }
+        return text.prefix(start.count).elementsEqual(start) { Self.lowercase($0) == $1 }
     }
 
     /// ASCII case-insensitive equality of two byte sequences.

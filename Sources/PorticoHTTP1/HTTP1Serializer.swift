@@ -186,8 +186,12 @@ struct RawWriter {
     }
 
     mutating func append(_ text: String) {
-        var text = text  // withUTF8 is mutating; native strings are not copied
-        text.withUTF8 { self.append(UnsafeRawBufferPointer($0)) }
+        // Borrowed, not copied: `withUTF8` is mutating and would retain and release the string.
+        let done: Void? = text.utf8.withContiguousStorageIfAvailable { self.append(UnsafeRawBufferPointer($0)) }
+        if done == nil {
+            var text = text
+            text.withUTF8 { self.append(UnsafeRawBufferPointer($0)) }
+        }
     }
 
     mutating func append(_ bytes: UnsafeRawBufferPointer) {

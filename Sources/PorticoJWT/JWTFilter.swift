@@ -232,34 +232,41 @@ struct TokenSource: Sendable {
     }
 
     private func fromHeader(_ value: String) -> Substring? {
-        let utf8 = value.utf8
-        var start = utf8.startIndex
-        // `Bearer` is matched case-insensitively (RFC 9110 §11.1), then one or more spaces.
-        let scheme = "bearer"
-        var schemeIndex = scheme.utf8.startIndex
-        var matched = true
-        while schemeIndex != scheme.utf8.endIndex {
-            guard start != utf8.endIndex, HTTPSyntax.lowercase(utf8[start]) == scheme.utf8[schemeIndex] else {
-                matched = false
-                break
+        // Byte offsets over the contiguous UTF-8: walking String indices cost several times more.
+        let bounds: (start: Int, end: Int)?? = value.utf8.withContiguousStorageIfAvailable { bytes in
+            var start = 0
+            // `Bearer` is matched case-insensitively (RFC 9110 §11.1), then one or more spaces.
+            let scheme: StaticString = "bearer"
+            var matched = bytes.count > scheme.utf8CodeUnitCount
+            if matched {
+                scheme.withUTF8Buffer { expected in
+                    for index in 0..<expected.count where HTTPSyntax.lowercase(bytes[index]) != expected[index] {
+                        matched = false
+                        break
+                    }
+                }
             }
-            utf8.formIndex(after: &start)
-            scheme.utf8.formIndex(after: &schemeIndex)
+            if matched, bytes[scheme.utf8CodeUnitCount] == UInt8(ascii: " ") {
+                start = scheme.utf8CodeUnitCount
+                while start < bytes.count, bytes[start] == UInt8(ascii: " ") { start += 1 }
+            } else if self.requiresScheme {
+                return nil
+            }
+            var end = bytes.count
+            while end > start, bytes[end - 1] == UInt8(ascii: " ") { end -= 1 }
+            return start < end ? (start, end) : nil
         }
-        if matched, start != utf8.endIndex, utf8[start] == UInt8(ascii: " ") {
-            while start != utf8.endIndex, utf8[start] == UInt8(ascii: " ") { utf8.formIndex(after: &start) }
-        } else if self.requiresScheme {
-            return nil
-        } else {
-            start = utf8.startIndex
+        guard let found = bounds else {
+            var copy = value  // not contiguous (never for native strings): make it so
+            copy.makeContiguousUTF8()
+            return self.fromHeader(copy)
         }
-        var end = utf8.endIndex
-        while end > start, utf8[utf8.index(before: end)] == UInt8(ascii: " ") { utf8.formIndex(before: &end) }
-        guard start < end else { return nil }
-        return value[start..<end]
+        guard let (start, end) = found else { return nil }
+        let utf8 = value.utf8
+        return Substring(
+            utf8[utf8.index(utf8.startIndex, offsetBy: start)..<utf8.index(utf8.startIndex, offsetBy: end)])
     }
 
-    /// The value of cookie `name` in a `Cookie` header (`a=1; jwt=...`).
     static func cookie(_ name: String, in header: String) -> Substring? {
         for pair in header.split(separator: ";") {
             let trimmed = pair.drop { $0 == " " }

@@ -1,3 +1,4 @@
+import Foundation  // memcmp
 import NIOCore
 import PorticoHTTP
 
@@ -33,7 +34,7 @@ final class TokenCache {
     }
 
     let capacity: Int
-    private var index: [Substring: Int] = [:]
+    private var index: [Key: Int] = [:]
     private var slots: [Slot] = []
     private var hand = 0
 
@@ -47,7 +48,7 @@ final class TokenCache {
 
     /// The entry for `token`, unless absent or expired at `now`.
     func lookup(_ token: Substring, now: NIODeadline) -> CachedToken? {
-        guard let slot = self.index[token] else { return nil }
+        guard let slot = self.index[Key(token)] else { return nil }
         guard now < self.slots[slot].deadline else { return nil }
         self.slots[slot].referenced = true
         return self.slots[slot].entry
@@ -55,7 +56,7 @@ final class TokenCache {
 
     /// Adds or replaces the entry for `token`, usable until `deadline`.
     func insert(_ token: Substring, entry: CachedToken, deadline: NIODeadline, now: NIODeadline) {
-        if let slot = self.index[token] {
+        if let slot = self.index[Key(token)] {
             self.slots[slot].entry = entry
             self.slots[slot].deadline = deadline
             self.slots[slot].referenced = true
@@ -64,13 +65,13 @@ final class TokenCache {
         // The key keeps the header text it came from alive; copying it makes it compact.
         let key = Substring(String(token))
         if self.slots.count < self.capacity {
-            self.index[key] = self.slots.count
+            self.index[Key(key)] = self.slots.count
             self.slots.append(Slot(token: key, entry: entry, deadline: deadline, referenced: false))
             return
         }
         let victim = self.victim(now: now)
-        self.index[self.slots[victim].token] = nil
-        self.index[key] = victim
+        self.index[Key(self.slots[victim].token)] = nil
+        self.index[Key(key)] = victim
         self.slots[victim] = Slot(token: key, entry: entry, deadline: deadline, referenced: false)
     }
 
@@ -83,5 +84,52 @@ final class TokenCache {
             if self.slots[slot].deadline <= now || !self.slots[slot].referenced { return slot }
             self.slots[slot].referenced = false
         }
+    }
+}
+
+extension TokenCache {
+    /// A token as a dictionary key, hashed on its length and its last bytes only.
+    ///
+    /// Hashing the whole token (hundreds of bytes) cost more than the rest of a cached
+    /// verification. The end of a JWT is its signature, which is as good as random, and only
+    /// tokens that passed verification are ever stored, so nobody can fill the table with
+    /// keys that collide; equality still compares every byte.
+    struct Key: Hashable {
+        let token: Substring
+
+        init(_ token: Substring) {
+            self.token = token
+        }
+
+        static func == (lhs: Key, rhs: Key) -> Bool {
+            lhs.token.utf8.count == rhs.token.utf8.count && lhs.token.utf8.elementsEqualBytes(rhs.token.utf8)
+        }
+
+        func hash(into hasher: inout Hasher) {
+            let utf8 = self.token.utf8
+            hasher.combine(utf8.count)
+            let hashed = utf8.withContiguousStorageIfAvailable { bytes in
+                hasher.combine(
+                    bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes.suffix(Self.hashedSuffix))))
+            }
+            if hashed == nil {
+                for byte in utf8.suffix(Self.hashedSuffix) { hasher.combine(byte) }
+            }
+        }
+
+        static let hashedSuffix = 32
+    }
+}
+
+extension Substring.UTF8View {
+    /// Byte equality, compared in place when both are contiguous.
+    fileprivate func elementsEqualBytes(_ other: Substring.UTF8View) -> Bool {
+        let result = self.withContiguousStorageIfAvailable { a in
+            other.withContiguousStorageIfAvailable { b in
+                a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+            }
+        }
+        if let result, let result { return result }
+        return self.elementsEqual(other)
     }
 }

@@ -261,14 +261,14 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.resumeReadIfPossible()
     }
 
-    private func startRequest(_ head: RequestHead) {
+    private func startRequest(_ head: consuming RequestHead) {
         self.generation &+= 1
         self.timers.waitingForHead = nil
         self.timers.headerStarted = nil
         let snapshot = self.runtime.currentSnapshot()
         var flow = RequestFlow(snapshot: snapshot, listener: self.listener, client: self.client, services: self.runtime)
         let now = NIODeadline.now()
-        let action = flow.receiveHead(head, now: now)
+        let action = flow.receiveHead(consume head, now: now)
         if self.inputClosed && self.received.readableBytes == 0 {
             flow.closeAfterResponse()  // the last request the client sent
         }

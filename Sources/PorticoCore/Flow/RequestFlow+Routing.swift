@@ -3,10 +3,10 @@ import PorticoHTTP
 
 extension RequestFlow {
     /// Phases 1–3: route the validated head, then run the filters.
-    mutating func route(_ valid: ValidatedHead, now: NIODeadline) -> FlowAction {
+    mutating func route(_ head: consuming RequestHead, _ valid: ValidatedHead, now: NIODeadline) -> FlowAction {
         self.record.host = valid.host
         self.requestHasBody = valid.hasBody
-        self.keepAlive = valid.facts.connection.isPersistent(version: valid.head.version)
+        self.keepAlive = valid.facts.connection.isPersistent(version: head.version)
         if valid.facts.connection.upgrade && valid.facts.upgrade != nil {
             // NIO's decoder stops parsing after an upgrade request: whatever the answer, this
             // connection cannot carry another request (a 101 turns it into a tunnel anyway).
@@ -18,19 +18,23 @@ extension RequestFlow {
                 return self.respond(error: GatewayError(.expectationFailed, "unsupported Expect: \(expect)"))
             }
             // HTTP/1.0 clients cannot be sent 1xx responses (RFC 9110 §10.1.1).
-            self.expectsContinue = valid.hasBody && valid.head.version.minor >= 1
+            self.expectsContinue = valid.hasBody && head.version.minor >= 1
         }
-        let query = RouteQuery(method: valid.head.method, host: valid.host, path: valid.head.path, head: valid.head)
-        var result = self.snapshot.routeTable.lookup(query)
-        if case .methodNotAllowed = result, let preflight = self.preflightLookup(query) { result = preflight }
+        var result: RouteLookup
+        do {
+            // Scoped: the query's hold on the head ends here, before the head moves on.
+            let query = RouteQuery(method: head.method, host: valid.host, path: head.path, head: copy head)
+            result = self.snapshot.routeTable.lookup(query)
+            if case .methodNotAllowed = result, let preflight = self.preflightLookup(query) { result = preflight }
+        }
         switch result {
         case .notFound:
-            return self.respond(error: GatewayError(.notFound, "no route for \(valid.head.method) \(valid.head.path)"))
+            return self.respond(error: GatewayError(.notFound, "no route for \(head.method) \(head.path)"))
         case .methodNotAllowed(let allowed):
             var headers = HeaderList()
             headers.add(name: "allow", value: allowed.methods.map(\.name).joined(separator: ", "))
             return self.respond(
-                error: GatewayError(.methodNotAllowed, "method \(valid.head.method) not allowed", headers: headers)
+                error: GatewayError(.methodNotAllowed, "method \(head.method) not allowed", headers: headers)
             )
         case .matched(let index, let parameters):
             let route = self.snapshot.routes[index]
@@ -38,7 +42,7 @@ extension RequestFlow {
             self.record.routeIndex = index
             self.filters = self.snapshot.filterChain(listener: self.listener, route: index)
             self.context = RequestContext(
-                request: valid.head,
+                request: consume head,
                 route: route,
                 parameters: parameters,
                 client: self.client,

@@ -95,15 +95,15 @@ extension RequestFlow {
                 self.keepAlive = false
             }
         }
-        var head = response
-        self.addDebugHeader(&head)
-        self.runResponseFilters(&head)
+        // Edited in place: a copy would share the field list, and the first edit would copy it.
+        self.addDebugHeader(&response)
+        self.runResponseFilters(&response)
         if !self.keepAlive {
-            head.headers.set(name: "connection", value: "close")
+            response.headers.set(name: "connection", value: "close")
         } else if requestVersion.minor == 0 {
-            head.headers.set(name: "connection", value: "keep-alive")
+            response.headers.set(name: "connection", value: "keep-alive")
         }
-        return .sendResponseHead(head)
+        return .sendResponseHead(response)
     }
 
     /// A response body part arrived.
@@ -299,10 +299,10 @@ extension RequestFlow {
 
     /// Phase 7: the response filters of every filter that saw the request, in reverse.
     func runResponseFilters(_ head: inout ResponseHead) {
-        guard self.filtersEntered > 0, let context = self.context else { return }
-        let filters = self.filters
+        // Read through `self.context!`: binding it to a local would copy (retain) all it holds.
+        guard self.filtersEntered > 0, self.context != nil else { return }
         for index in stride(from: self.filtersEntered - 1, through: 0, by: -1) {
-            filters[index].filter.onResponse(&head, context: context)
+            self.filters[index].filter.onResponse(&head, context: self.context!)
         }
     }
 }

@@ -45,9 +45,12 @@ struct RequestHeaderFacts {
     }
 }
 
-/// A request head that passed validation, with what routing needs worked out once.
+/// What validation worked out about a request head, once, for routing.
+///
+/// The head itself is not in here: it travels separately, moved (never copied) into the
+/// ``RequestContext``, so the first filter that edits a header finds the field list uniquely
+/// owned and edits it in place instead of copying it.
 struct ValidatedHead {
-    var head: RequestHead
     /// Lowercased host without port ("" if the request had no Host).
     var host: Substring
     /// Whether a body follows the head.
@@ -61,8 +64,7 @@ extension RequestFlow {
     ///
     /// The codec already rejects most malformed input; these checks are the ones every codec
     /// must share (and defence in depth against request smuggling, SPEC "Reliability").
-    func validate(_ received: RequestHead) -> Result<ValidatedHead, GatewayError> {
-        var head = received
+    func validate(_ head: inout RequestHead) -> Result<ValidatedHead, GatewayError> {
         if head.target.utf8.count > self.listener.maxURIBytes {
             return .failure(GatewayError(.uriTooLong, "request target exceeds \(self.listener.maxURIBytes) bytes"))
         }
@@ -112,7 +114,7 @@ extension RequestFlow {
             head.setPath(path)
         }
         return .success(
-            ValidatedHead(head: head, host: host, hasBody: chunked || (facts.contentLength ?? 0) > 0, facts: facts)
+            ValidatedHead(host: host, hasBody: chunked || (facts.contentLength ?? 0) > 0, facts: facts)
         )
     }
 

@@ -153,16 +153,18 @@ public struct RequestFlow {
     // MARK: - Request events
 
     /// Phase 1–4: the request head arrived.
-    public mutating func receiveHead(_ head: RequestHead, now: NIODeadline) -> FlowAction {
+    ///
+    /// `head` is consumed: the flow hands it on to the request context without a copy.
+    public mutating func receiveHead(_ head: consuming RequestHead, now: NIODeadline) -> FlowAction {
         precondition(self.phase == .idle, "receiveHead called twice")
         self.record.startedAt = now
         self.record.method = head.method
         self.record.path = head.path
-        switch self.validate(head) {
+        switch self.validate(&head) {
         case .failure(let error):
             return self.respond(error: error)
         case .success(let valid):
-            return self.route(valid, now: now)
+            return self.route(consume head, valid, now: now)
         }
     }
 

@@ -88,10 +88,23 @@ struct HeaderTemplate: Sendable, Equatable {
         }
     }
 
+    /// Whether the value reads a request header.
+    var readsHeaders: Bool {
+        self.parts.contains {
+            if case .header = $0 { return true }
+            return false
+        }
+    }
+
     /// The value for this request, or nil when a placeholder has no data (no consumer, no such
     /// header...) or the result would not be a valid field value (a claim with a line break).
     func render(_ context: RequestContext) -> String? {
         if let literal = self.literal { return literal }
+        if self.parts.count == 1, case .value(let key) = self.parts[0] {
+            // `${jwt.sub}` alone: the value as it is, without building a new string.
+            guard let value = context.values[key] else { return nil }
+            return HTTPSyntax.isValidFieldValue(value) ? value : nil
+        }
         var output = ""
         for part in self.parts {
             switch part {

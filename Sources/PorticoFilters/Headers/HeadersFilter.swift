@@ -89,6 +89,9 @@ public struct HeadersFilter: HTTPFilter {
             var add: [(String, HeaderTemplate)]
             /// Whether any value reads request data.
             var hasPlaceholders: Bool
+            /// Whether any value reads a request header (`${header.NAME}`), which the edits
+            /// themselves may change.
+            var readsHeaders: Bool
             var isEmpty: Bool
 
             init(_ edits: Edits) {
@@ -102,6 +105,7 @@ public struct HeadersFilter: HTTPFilter {
                 self.set = edits.set.sorted { $0.key < $1.key }.map { ($0.key, template($0.value)) }
                 self.add = edits.add.sorted { $0.key < $1.key }.map { ($0.key, template($0.value)) }
                 self.hasPlaceholders = (self.set + self.add).contains { $0.1.literal == nil }
+                self.readsHeaders = (self.set + self.add).contains { $0.1.readsHeaders }
                 self.isEmpty = edits.isEmpty
             }
 
@@ -113,15 +117,31 @@ public struct HeadersFilter: HTTPFilter {
             /// Applies the edits in their documented order, with the values in `rendered`
             /// (made before `headers` started changing), or the literal ones when nil.
             func apply(to headers: inout HeaderList, rendered: (set: [String?], add: [String?])?) {
+                self.apply(
+                    to: &headers, setValue: { rendered?.set[$0] ?? self.set[$0].1.literal },
+                    addValue: { rendered?.add[$0] ?? self.add[$0].1.literal })
+            }
+
+            /// Applies the edits, rendering each value from `context` as it is written: for
+            /// values that read nothing the edits change (no arrays of rendered values).
+            func apply(to headers: inout HeaderList, renderingFrom context: RequestContext) {
+                self.apply(
+                    to: &headers, setValue: { self.set[$0].1.render(context) },
+                    addValue: { self.add[$0].1.render(context) })
+            }
+
+            private func apply(
+                to headers: inout HeaderList, setValue: (Int) -> String?, addValue: (Int) -> String?
+            ) {
                 for (old, new) in self.rename { headers.rename(old, to: new) }
                 for name in self.remove { headers.remove(name: name) }
-                for (index, (name, template)) in self.set.enumerated() {
-                    guard let value = rendered?.set[index] ?? template.literal else { continue }
-                    headers.set(name: name, value: value)
+                for index in self.set.indices {
+                    guard let value = setValue(index) else { continue }
+                    headers.set(name: self.set[index].0, value: value)
                 }
-                for (index, (name, template)) in self.add.enumerated() {
-                    guard let value = rendered?.add[index] ?? template.literal else { continue }
-                    headers.add(name: name, value: value)
+                for index in self.add.indices {
+                    guard let value = addValue(index) else { continue }
+                    headers.add(name: self.add[index].0, value: value)
                 }
             }
         }
@@ -172,14 +192,23 @@ public struct HeadersFilter: HTTPFilter {
     public func onRequest(_ context: inout RequestContext) -> FilterDecision {
         guard !self.request.isEmpty else { return .proceed }
         // Values are rendered from the request as it arrived here, before any edit.
-        let rendered = self.request.hasPlaceholders ? self.request.render(context) : nil
-        self.request.apply(to: &context.request.headers, rendered: rendered)
+        if self.request.readsHeaders {
+            let rendered = self.request.render(context)
+            self.request.apply(to: &context.request.headers, rendered: rendered)
+        } else {
+            // Nothing rendered reads the headers being edited, so values can be rendered as
+            // they are written. The list is moved out (not copied) while the context is read.
+            var headers = HeaderList()
+            swap(&headers, &context.request.headers)
+            self.request.apply(to: &headers, renderingFrom: context)
+            swap(&headers, &context.request.headers)
+        }
         return .proceed
     }
 
     public func onResponse(_ response: inout ResponseHead, context: RequestContext) {
         guard !self.response.isEmpty else { return }
-        let rendered = self.response.hasPlaceholders ? self.response.render(context) : nil
-        self.response.apply(to: &response.headers, rendered: rendered)
+        // Response values read the request, which these edits do not touch.
+        self.response.apply(to: &response.headers, renderingFrom: context)
     }
 }

@@ -21,18 +21,9 @@ import Synchronization
 ///   instead of growing memory or disabling the limit.
 public final class LocalRateLimitStore<Rule: RateLimitRule>: RateLimitStore {
     /// One key's state.
-    public final class Cell: Sendable {
-        let state = Atomic<UInt64>(0)
-    }
-
-    /// One event loop's key → cell references; touched only by that loop.
-    public final class LoopCache {
-        var cells: [String: Cell] = [:]
-        var nextMaintenance: UInt64 = 0
-
-        /// A cache for a thread of its own (tests, benchmarks).
-        public init() {}
-    }
+    public typealias Cell = RateLimitCell
+    /// One event loop's key → cell references.
+    public typealias LoopCache = RateLimitLoopCache
 
     private struct Shared {
         var cells: [String: Cell] = [:]
@@ -150,4 +141,22 @@ public final class LocalRateLimitStore<Rule: RateLimitRule>: RateLimitStore {
     private static func elapsed(_ now: UInt64, since then: UInt64) -> UInt64 {
         now > then ? now - then : 0
     }
+}
+
+// Outside the generic store on purpose: a class nested in a generic type needs its generic
+// metadata looked up on every use, which cost more per request than the limiter's decision.
+
+/// One rate-limit key's state: a single word, updated by compare-and-swap.
+public final class RateLimitCell: Sendable {
+    let state = Atomic<UInt64>(0)
+}
+
+/// One event loop's key → cell references for a ``LocalRateLimitStore``; touched only by that
+/// loop.
+public final class RateLimitLoopCache {
+    var cells: [String: RateLimitCell] = [:]
+    var nextMaintenance: UInt64 = 0
+
+    /// A cache for a thread of its own (tests, benchmarks).
+    public init() {}
 }

@@ -203,6 +203,9 @@ public struct RateLimitFilter: HTTPFilter {
     private let jwtValueName: String
     private let store: any RateLimitStore
     private let responseHeaders: Bool
+    /// The limit every decision reports, and its text (formatted once, not per response).
+    private let limit: Int
+    private let limitText: String
 
     /// A filter deciding through `store`.
     public init(configuration: Configuration, store: any RateLimitStore, name: String) {
@@ -214,6 +217,8 @@ public struct RateLimitFilter: HTTPFilter {
         }
         self.store = store
         self.responseHeaders = configuration.responseHeaders
+        self.limit = configuration.algorithm == .tokenBucket ? configuration.burst : configuration.rate.count
+        self.limitText = String(self.limit)
     }
 
     /// The key this request is counted under. Requests that lack the configured value (no
@@ -254,12 +259,36 @@ public struct RateLimitFilter: HTTPFilter {
 
     public func onResponse(_ response: inout ResponseHead, context: RequestContext) {
         guard self.responseHeaders, let status = context.rateLimitStatus else { return }
+        let limit = status.limit == self.limit ? self.limitText : String(status.limit)
+        let remaining = String(status.remaining)
+        let reset = String(status.resetSeconds)
+        // One pass tells whether any `RateLimit-*` field is there already; usually none is,
+        // and the three are appended without scanning the list again for each.
+        var hasFields = false
+        var shownRemaining: Int?
+        for (name, value) in response.headers.pairs where Self.isRateLimitField(name) {
+            hasFields = true
+            if shownRemaining == nil, HTTPSyntax.equalsCaseInsensitive(name, "ratelimit-remaining") {
+                shownRemaining = Int(value)
+            }
+        }
+        guard hasFields else {
+            response.headers.add(name: "RateLimit-Limit", value: limit)
+            response.headers.add(name: "RateLimit-Remaining", value: remaining)
+            response.headers.add(name: "RateLimit-Reset", value: reset)
+            return
+        }
         // The first limiter to answer writes the tightest status; later ones find it there
         // (as they do an upstream's own, when that is tighter).
-        if let shown = response.headers["RateLimit-Remaining"].flatMap(Int.init), shown <= status.remaining { return }
-        response.headers.set(name: "RateLimit-Limit", value: String(status.limit))
-        response.headers.set(name: "RateLimit-Remaining", value: String(status.remaining))
-        response.headers.set(name: "RateLimit-Reset", value: String(status.resetSeconds))
+        if let shownRemaining, shownRemaining <= status.remaining { return }
+        response.headers.set(name: "RateLimit-Limit", value: limit)
+        response.headers.set(name: "RateLimit-Remaining", value: remaining)
+        response.headers.set(name: "RateLimit-Reset", value: reset)
+    }
+
+    /// Whether `name` starts with `RateLimit-` (any case).
+    static func isRateLimitField(_ name: String) -> Bool {
+        name.utf8.count > 10 && HTTPSyntax.hasPrefixCaseInsensitive(name, lowercasedPrefix: "ratelimit-")
     }
 
     static func addHeaders(_ decision: RateLimitDecision, to headers: inout HeaderList) {
