@@ -74,6 +74,34 @@ public enum HTTPSyntax {
         return text.prefix(start.count).elementsEqual(start) { Self.lowercase($0) == $1 }
     }
 
+    /// `value` in decimal, as `String(value)` gives it, written straight into the string's
+    /// storage: the standard formatter's generic path cost several hundred instructions, and
+    /// this runs for numeric header values on every response.
+    public static func decimal(_ value: Int) -> String {
+        value < 0 ? "-" + Self.decimal(UInt64(value.magnitude)) : Self.decimal(UInt64(value))
+    }
+
+    /// `value` in decimal (see ``decimal(_:)-(Int)``).
+    public static func decimal(_ value: UInt64) -> String {
+        var remaining = value
+        var digits = 1
+        var scale: UInt64 = 10
+        while digits < 20 && remaining >= scale {
+            digits += 1
+            if scale > UInt64.max / 10 { break }
+            scale *= 10
+        }
+        return String(unsafeUninitializedCapacity: digits) { buffer in
+            var index = digits
+            repeat {
+                index -= 1
+                buffer[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: remaining % 10)
+                remaining /= 10
+            } while index > 0
+            return digits
+        }
+    }
+
     /// ASCII case-insensitive equality of two byte sequences.
     @inlinable
     public static func equalsCaseInsensitive(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -104,6 +104,8 @@ public struct JWTFilter: HTTPFilter {
         return self.verify(token, cache: cache, context: &context)
     }
 
+    public var phases: FilterPhases { self.forwardPlan.isEmpty ? .request : [.request, .upstreamRequest] }
+
     public func onUpstreamRequest(_ request: inout RequestHead, context: RequestContext) {
         for (value, header) in self.forwardPlan {
             if let text = context.values[value] {

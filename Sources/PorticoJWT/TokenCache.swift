@@ -88,7 +88,7 @@ final class TokenCache {
 }
 
 extension TokenCache {
-    /// A token as a dictionary key, hashed on its length and its last bytes only.
+    /// A token as a dictionary key, hashed on a fingerprint of its length and last bytes.
     ///
     /// Hashing the whole token (hundreds of bytes) cost more than the rest of a cached
     /// verification. The end of a JWT is its signature, which is as good as random, and only
@@ -96,40 +96,38 @@ extension TokenCache {
     /// keys that collide; equality still compares every byte.
     struct Key: Hashable {
         let token: Substring
+        let fingerprint: UInt64
 
         init(_ token: Substring) {
             self.token = token
+            var copy = token  // `withUTF8` is mutating; the copy shares the storage
+            self.fingerprint = copy.withUTF8 { Self.fingerprint(of: UnsafeRawBufferPointer($0)) }
+        }
+
+        /// The length and up to 16 trailing bytes, mixed into one word.
+        static func fingerprint(of bytes: UnsafeRawBufferPointer) -> UInt64 {
+            var value = UInt64(bytes.count) &* 0x9E37_79B9_7F4A_7C15
+            var index = max(0, bytes.count - 16)
+            while index < bytes.count {
+                value = (value ^ UInt64(bytes[index])) &* 0x0000_0100_0000_01B3
+                index += 1
+            }
+            return value
         }
 
         static func == (lhs: Key, rhs: Key) -> Bool {
-            lhs.token.utf8.count == rhs.token.utf8.count && lhs.token.utf8.elementsEqualBytes(rhs.token.utf8)
+            guard lhs.fingerprint == rhs.fingerprint else { return false }
+            var left = lhs.token
+            var right = rhs.token
+            return left.withUTF8 { a in
+                right.withUTF8 { b in
+                    a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+                }
+            }
         }
 
         func hash(into hasher: inout Hasher) {
-            let utf8 = self.token.utf8
-            hasher.combine(utf8.count)
-            let hashed = utf8.withContiguousStorageIfAvailable { bytes in
-                hasher.combine(
-                    bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes.suffix(Self.hashedSuffix))))
-            }
-            if hashed == nil {
-                for byte in utf8.suffix(Self.hashedSuffix) { hasher.combine(byte) }
-            }
+            hasher.combine(self.fingerprint)
         }
-
-        static let hashedSuffix = 32
-    }
-}
-
-extension Substring.UTF8View {
-    /// Byte equality, compared in place when both are contiguous.
-    fileprivate func elementsEqualBytes(_ other: Substring.UTF8View) -> Bool {
-        let result = self.withContiguousStorageIfAvailable { a in
-            other.withContiguousStorageIfAvailable { b in
-                a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
-            }
-        }
-        if let result, let result { return result }
-        return self.elementsEqual(other)
     }
 }

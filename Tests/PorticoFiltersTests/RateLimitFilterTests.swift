@@ -129,6 +129,36 @@ import Testing
         #expect(errorResponse.headers.values("RateLimit-Remaining") == ["0"])
     }
 
+    @Test func upstreamRateLimitFieldsAreReplacedUnlessTighter() throws {
+        let filter = try FilterHarness.filter("    type: rate_limit\n    rate: 10/s")
+        var context = FilterHarness.context(FilterHarness.get(), filter: filter)
+        #expect(filter.onRequest(&context).isProceed)
+        // Only some of the fields, and looser: all three are restated, once each.
+        var looser = ResponseHead(status: 200, headers: ["ratelimit-limit": "100", "RateLimit-Remaining": "50"])
+        filter.onResponse(&looser, context: context)
+        #expect(looser.headers.values("RateLimit-Limit") == ["10"])
+        #expect(looser.headers.values("RateLimit-Remaining") == ["9"])
+        #expect(looser.headers.values("RateLimit-Reset") == ["1"])
+        // A tighter budget from the upstream is what the client is told.
+        var tighter = ResponseHead(status: 200, headers: ["RateLimit-Remaining": "2", "RateLimit-Limit": "5"])
+        filter.onResponse(&tighter, context: context)
+        #expect(tighter.headers.values("RateLimit-Remaining") == ["2"])
+        #expect(tighter.headers.values("RateLimit-Limit") == ["5"])
+        #expect(tighter.headers["RateLimit-Reset"] == nil)
+        // Fields that only look alike are not taken for them.
+        var other = ResponseHead(status: 200, headers: ["RateLimit": "x", "X-RateLimit-Remaining": "0"])
+        filter.onResponse(&other, context: context)
+        #expect(other.headers.values("RateLimit-Remaining") == ["9"])
+        #expect(other.headers.count == 5)
+    }
+
+    @Test func theFilterSkipsTheResponsePhaseWhenItAddsNoHeaders() throws {
+        let on = try FilterHarness.filter("    type: rate_limit\n    rate: 5/s")
+        #expect(on.phases == [.request, .response])
+        let off = try FilterHarness.filter("    type: rate_limit\n    rate: 5/s\n    response_headers: false")
+        #expect(off.phases == .request)
+    }
+
     @Test func responseHeadersCanBeTurnedOff() throws {
         let filter = try FilterHarness.filter("    type: rate_limit\n    rate: 5/s\n    response_headers: false")
         var context = FilterHarness.context(FilterHarness.get(), filter: filter)

@@ -92,6 +92,27 @@ import Testing
         #expect(cache.count == 2)
     }
 
+    @Test func tokensThatShareTheirHashedTailAreStillDifferentKeys() {
+        let cache = TokenCache(capacity: 4)
+        let now = NIODeadline.now()
+        let tail = String(repeating: "s", count: 40)
+        let first = CachedToken(consumer: "first", values: [:], forbidden: nil)
+        cache.insert(Substring("aaaa." + tail), entry: first, deadline: now + .seconds(60), now: now)
+        // Same length, same last bytes (the fingerprint is equal), different start: a miss.
+        #expect(cache.lookup(Substring("bbbb." + tail), now: now) == nil)
+        #expect(cache.lookup(Substring("aaaa." + tail), now: now)?.consumer == "first")
+        // A token inside a longer header value is found by its bytes, wherever they sit.
+        let header = "Bearer aaaa." + tail
+        #expect(cache.lookup(header.dropFirst(7), now: now)?.consumer == "first")
+        let second = CachedToken(consumer: "second", values: [:], forbidden: nil)
+        cache.insert(Substring("bbbb." + tail), entry: second, deadline: now + .seconds(60), now: now)
+        #expect(cache.lookup(Substring("bbbb." + tail), now: now)?.consumer == "second")
+        #expect(cache.lookup(Substring("aaaa." + tail), now: now)?.consumer == "first")
+        #expect(cache.count == 2)
+        #expect(TokenCache.Key("aaaa." + tail).fingerprint == TokenCache.Key("bbbb." + tail).fingerprint)
+        #expect(TokenCache.Key("aaaa." + tail) != TokenCache.Key("bbbb." + tail))
+    }
+
     @Test func cacheSizeZeroTurnsTheCacheOff() throws {
         let clock = ManualClock()
         let filter = try self.filter(clock: clock) { $0.cacheSize = 0 }

@@ -30,10 +30,34 @@ public protocol HTTPFilter: Sendable {
     /// `Origin` and `Access-Control-Request-Method`) to a route whose `methods` leave out
     /// OPTIONS then reaches the route of the method it asks about instead of getting 405.
     var answersCORSPreflight: Bool { get }
+    /// The phases the filter does something in; the flow skips the calls for the others.
+    /// The default is every phase, which is always correct: narrowing it only saves calls.
+    var phases: FilterPhases { get }
+}
+
+/// The phases of ``HTTPFilter``, as a set.
+public struct FilterPhases: OptionSet, Sendable {
+    public let rawValue: UInt8
+
+    public init(rawValue: UInt8) {
+        self.rawValue = rawValue
+    }
+
+    /// ``HTTPFilter/onRequest(_:)``.
+    public static let request = FilterPhases(rawValue: 1)
+    /// ``HTTPFilter/onRequestBody(_:context:)``.
+    public static let requestBody = FilterPhases(rawValue: 2)
+    /// ``HTTPFilter/onUpstreamRequest(_:context:)``.
+    public static let upstreamRequest = FilterPhases(rawValue: 4)
+    /// ``HTTPFilter/onResponse(_:context:)``.
+    public static let response = FilterPhases(rawValue: 8)
+    /// Every phase.
+    public static let all: FilterPhases = [.request, .requestBody, .upstreamRequest, .response]
 }
 
 extension HTTPFilter {
     public var answersCORSPreflight: Bool { false }
+    public var phases: FilterPhases { .all }
     public func onRequest(_ context: inout RequestContext) -> FilterDecision { .proceed }
     public func onRequestBody(_ body: ByteBuffer, context: inout RequestContext) -> FilterDecision { .proceed }
     public func onUpstreamRequest(_ request: inout RequestHead, context: RequestContext) {}

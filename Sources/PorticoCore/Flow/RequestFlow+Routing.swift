@@ -82,6 +82,10 @@ extension RequestFlow {
         var index = start
         while index < filters.count {
             self.filtersEntered = max(self.filtersEntered, index + 1)
+            guard filters[index].phases.contains(.request) else {
+                index += 1
+                continue
+            }
             switch filters[index].filter.onRequest(&self.context!) {
             case .proceed:
                 index += 1
@@ -134,7 +138,7 @@ extension RequestFlow {
         }
         self.retained = self.pending
         self.phase = .idle
-        for named in self.filters {
+        for named in self.filters where named.phases.contains(.requestBody) {
             switch named.filter.onRequestBody(body, context: &self.context!) {
             case .proceed:
                 continue
@@ -267,8 +271,8 @@ extension RequestFlow {
         self.plan = plan
         self.record.target = plan.target.authority
         var head = self.makeUpstreamRequest(target: plan.target)
-        for named in self.filters {
-            named.filter.onUpstreamRequest(&head, context: self.context!)
+        for index in self.filters.indices where self.filters[index].phases.contains(.upstreamRequest) {
+            self.filters[index].filter.onUpstreamRequest(&head, context: self.context!)
         }
         self.upstreamRequest = head
         self.phase = .connecting

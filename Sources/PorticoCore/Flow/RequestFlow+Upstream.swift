@@ -301,7 +301,8 @@ extension RequestFlow {
     func runResponseFilters(_ head: inout ResponseHead) {
         // Read through `self.context!`: binding it to a local would copy (retain) all it holds.
         guard self.filtersEntered > 0, self.context != nil else { return }
-        for index in stride(from: self.filtersEntered - 1, through: 0, by: -1) {
+        for index in stride(from: self.filtersEntered - 1, through: 0, by: -1)
+        where self.filters[index].phases.contains(.response) {
             self.filters[index].filter.onResponse(&head, context: self.context!)
         }
     }

@@ -56,12 +56,17 @@ public struct NamedFilter: Sendable {
     /// The name in the `filters:` map.
     public var name: String
     /// The filter.
-    public var filter: any HTTPFilter
+    public var filter: any HTTPFilter {
+        didSet { self.phases = self.filter.phases }
+    }
+    /// The filter's ``HTTPFilter/phases``, read once: the flow checks them before calling.
+    public private(set) var phases: FilterPhases
 
     /// Creates a named filter.
     public init(name: String, filter: any HTTPFilter) {
         self.name = name
         self.filter = filter
+        self.phases = filter.phases
     }
 }
 

@@ -149,6 +149,8 @@ public struct APIKeyFilter: HTTPFilter {
         digest.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
     }
 
+    public var phases: FilterPhases { .request }
+
     public func onRequest(_ context: inout RequestContext) -> FilterDecision {
         var presented: String?
         if let header = self.header, let value = context.request.headers[header] {

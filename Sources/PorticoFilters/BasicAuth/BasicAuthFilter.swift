@@ -131,6 +131,8 @@ public struct BasicAuthFilter: HTTPFilter {
         self.salt = (0..<16).map { _ in UInt8.random(in: .min ... .max) }
     }
 
+    public var phases: FilterPhases { .request }
+
     public func onRequest(_ context: inout RequestContext) -> FilterDecision {
         guard let header = context.request.headers["authorization"], let credentials = Self.credentials(header) else {
             return .reject(GatewayError(.unauthorized, "authentication required", headers: self.challenge))

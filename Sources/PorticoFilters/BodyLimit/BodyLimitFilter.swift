@@ -46,6 +46,8 @@ public struct BodyLimitFilter: HTTPFilter {
         self.maxBody = configuration.maxBody
     }
 
+    public var phases: FilterPhases { .request }
+
     public func onRequest(_ context: inout RequestContext) -> FilterDecision {
         context.limitBody(to: self.maxBody)
         return .proceed

@@ -266,6 +266,8 @@ public struct CORSFilter: HTTPFilter {
         return .respond(LocalResponse(status: 204, headers: headers))
     }
 
+    public var phases: FilterPhases { [.request, .response] }
+
     public func onResponse(_ response: inout ResponseHead, context: RequestContext) {
         // Preflights were answered whole in `onRequest`.
         if Self.isPreflight(context.request) { return }

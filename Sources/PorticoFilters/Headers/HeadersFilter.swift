@@ -189,6 +189,13 @@ public struct HeadersFilter: HTTPFilter {
         self.response = Edits.Plan(configuration.response)
     }
 
+    public var phases: FilterPhases {
+        var phases: FilterPhases = []
+        if !self.request.isEmpty { phases.insert(.request) }
+        if !self.response.isEmpty { phases.insert(.response) }
+        return phases
+    }
+
     public func onRequest(_ context: inout RequestContext) -> FilterDecision {
         guard !self.request.isEmpty else { return .proceed }
         // Values are rendered from the request as it arrived here, before any edit.

@@ -74,6 +74,8 @@ public struct IPFilter: HTTPFilter {
         return self.allow.isEmpty || self.allow.contains(address)
     }
 
+    public var phases: FilterPhases { .request }
+
     public func onRequest(_ context: inout RequestContext) -> FilterDecision {
         if self.permits(context.clientAddress) { return .proceed }
         return .reject(GatewayError(.forbidden, "client address not allowed"))

@@ -257,11 +257,13 @@ public struct RateLimitFilter: HTTPFilter {
         return .proceed
     }
 
+    public var phases: FilterPhases { self.responseHeaders ? [.request, .response] : .request }
+
     public func onResponse(_ response: inout ResponseHead, context: RequestContext) {
         guard self.responseHeaders, let status = context.rateLimitStatus else { return }
-        let limit = status.limit == self.limit ? self.limitText : String(status.limit)
-        let remaining = String(status.remaining)
-        let reset = String(status.resetSeconds)
+        let limit = status.limit == self.limit ? self.limitText : HTTPSyntax.decimal(status.limit)
+        let remaining = HTTPSyntax.decimal(status.remaining)
+        let reset = HTTPSyntax.decimal(status.resetSeconds)
         // One pass tells whether any `RateLimit-*` field is there already; usually none is,
         // and the three are appended without scanning the list again for each.
         var hasFields = false

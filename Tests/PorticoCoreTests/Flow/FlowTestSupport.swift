@@ -67,6 +67,7 @@ final class RecordingFilter: HTTPFilter, @unchecked Sendable {
     let name: String
     var decision: FilterDecision = .proceed
     var log: [String] = []
+    var phases: FilterPhases = .all
     private let shared: SharedLog
 
     final class SharedLog: @unchecked Sendable {

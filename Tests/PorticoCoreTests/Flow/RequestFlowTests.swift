@@ -285,6 +285,45 @@ import Testing
         #expect(log.entries == ["a.request", "b.request", "a.upstream", "b.upstream", "b.response", "a.response"])
     }
 
+    @Test func filtersAreCalledOnlyInThePhasesTheyDeclare() throws {
+        let log = RecordingFilter.SharedLog()
+        let requestOnly = RecordingFilter("a", log: log)
+        requestOnly.phases = .request
+        let responseOnly = RecordingFilter("b", log: log)
+        responseOnly.phases = .response
+        let upstreamOnly = RecordingFilter("c", log: log)
+        upstreamOnly.phases = .upstreamRequest
+        let snapshot = try FlowFixture.snapshot(routes: [
+            (
+                RouteSpec(name: "all"), .proxy(upstream: 0),
+                [
+                    NamedFilter(name: "a", filter: requestOnly), NamedFilter(name: "b", filter: responseOnly),
+                    NamedFilter(name: "c", filter: upstreamOnly),
+                ]
+            )
+        ])
+        var flow = FlowFixture.flow(snapshot)
+        _ = flow.receiveHead(FlowFixture.get(), now: self.now)
+        _ = flow.receiveEnd()
+        let head = try #require(flow.upstreamConnected(reused: false, now: self.now).sentHead)
+        #expect(head.headers.values("x-filter") == ["c"])
+        _ = flow.upstreamResponseHead(ResponseHead(status: 200, headers: ["content-length": "0"]), now: self.now)
+        // A filter skipped in the request phase still counts as entered: its response runs.
+        #expect(log.entries == ["a.request", "c.upstream", "b.response"])
+    }
+
+    @Test func aNamedFilterFollowsItsFiltersPhases() {
+        let log = RecordingFilter.SharedLog()
+        let first = RecordingFilter("a", log: log)
+        first.phases = .request
+        var named = NamedFilter(name: "a", filter: first)
+        #expect(named.phases == .request)
+        let second = RecordingFilter("b", log: log)
+        second.phases = [.response, .upstreamRequest]
+        named.filter = second
+        #expect(named.phases == [.response, .upstreamRequest])
+    }
+
     @Test func aFilterCanAnswerAndOnlyEarlierFiltersSeeTheResponse() throws {
         let log = RecordingFilter.SharedLog()
         let first = RecordingFilter("a", log: log)
