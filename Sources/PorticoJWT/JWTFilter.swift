@@ -128,7 +128,7 @@ public struct JWTFilter: HTTPFilter {
             case .accepted(let verified):
                 let entry = CachedToken(
                     consumer: verified.consumer,
-                    values: verified.values,
+                    values: RequestValues(verified.values),
                     forbidden: verified.insufficient.map(self.forbidden)
                 )
                 if let cache {
@@ -165,7 +165,7 @@ public struct JWTFilter: HTTPFilter {
             context.values = entry.values
         } else {
             context.values.removeValue(forKey: self.waitMarker)
-            context.values.merge(entry.values) { _, new in new }
+            context.values.merge(entry.values)
         }
         if let forbidden = entry.forbidden { return .reject(forbidden) }
         return .proceed

@@ -1,5 +1,6 @@
 import Foundation  // memcmp
 import NIOCore
+import PorticoCore
 import PorticoHTTP
 
 /// What a verified token gives every request that carries it, computed once.
@@ -7,11 +8,11 @@ final class CachedToken: Sendable {
     /// Set as the request's consumer when none is set yet.
     let consumer: String?
     /// Copied into the request's values (`jwt.<claim>`).
-    let values: [String: String]
+    let values: RequestValues
     /// The 403 for a token without the required roles or scopes; nil when it may pass.
     let forbidden: GatewayError?
 
-    init(consumer: String?, values: [String: String], forbidden: GatewayError?) {
+    init(consumer: String?, values: RequestValues, forbidden: GatewayError?) {
         self.consumer = consumer
         self.values = values
         self.forbidden = forbidden

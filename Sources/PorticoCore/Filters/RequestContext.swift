@@ -57,7 +57,7 @@ public struct RequestContext {
     /// The authenticated consumer (set by authentication filters).
     public var consumer: String?
     /// Values filters hand to later filters, e.g. JWT claims for header templates.
-    public var values: [String: String]
+    public var values: RequestValues
     /// The tightest rate-limit decision taken for this request, for the `RateLimit-*`
     /// response headers. Typed rather than in ``values``: it is set on every request of a
     /// limited route, and formatting and re-parsing text there cost more than the limiter.
@@ -98,7 +98,7 @@ public struct RequestContext {
         self.bufferedBodyLimit = nil
         self.requestID = nil
         self.consumer = nil
-        self.values = [:]
+        self.values = RequestValues()
         self.rateLimitStatus = nil
         self.startedAt = startedAt
         self.services = services
