@@ -290,7 +290,9 @@ public struct RateLimitFilter: HTTPFilter {
 
     /// Whether `name` starts with `RateLimit-` (any case).
     static func isRateLimitField(_ name: String) -> Bool {
-        name.utf8.count > 10 && HTTPSyntax.hasPrefixCaseInsensitive(name, lowercasedPrefix: "ratelimit-")
+        // The first byte rules out nearly every other field before the full comparison.
+        guard name.utf8.count > 10, let first = name.utf8.first, first | 0x20 == UInt8(ascii: "r") else { return false }
+        return HTTPSyntax.hasPrefixCaseInsensitive(name, lowercasedPrefix: "ratelimit-")
     }
 
     static func addHeaders(_ decision: RateLimitDecision, to headers: inout HeaderList) {
