@@ -191,28 +191,23 @@ struct ResolverConfigTests {
         #expect(errors.map(\.path) == ["runtime.resolver"], "\(errors)")
     }
 
-    // MARK: Documented behaviour the compiler does not implement (known issues)
+    // MARK: Fixed: found by these tests
 
-    @Test("timeout and attempts without nameservers: the documented default is the system's nameservers")
-    func nameserversDefaultToTheSystem() {
-        // docs/configuration.md documents `resolver.nameservers` with the default "the system's
-        // (`/etc/resolv.conf`)", so tuning only `timeout`/`attempts` should load. The compiler
-        // instead requires at least one nameserver whenever `resolver` is present.
-        withKnownIssue("runtime.resolver without nameservers is refused, contrary to the documented default") {
-            let loaded = try Fixtures.load(Self.yaml(runtime: "  resolver: { timeout: 1s, attempts: 3 }\n"))
-            let settings = try #require(loaded.snapshot.settings.resolver)
-            #expect(settings.timeout == .seconds(1))
-            #expect(settings.attempts == 3)
-        }
+    @Test("timeout and attempts without nameservers: the system's nameservers, as documented")
+    func nameserversDefaultToTheSystem() throws {
+        let loaded = try Fixtures.load(Self.yaml(runtime: "  resolver: { timeout: 1s, attempts: 3 }\n"))
+        let settings = try #require(loaded.snapshot.settings.resolver)
+        #expect(settings.nameservers.isEmpty)  // empty: the system's (see ResolverSettings)
+        #expect(settings.timeout == .seconds(1))
+        #expect(settings.attempts == 3)
     }
 
     @Test("a nameserver on port 0 is refused (nothing can answer there)")
     func nameserverPortZero() {
         // Port 0 is meaningful for listeners (an ephemeral port, for tests) but a query sent to
         // port 0 can never be answered; the resolver would only ever time out.
-        withKnownIssue("a nameserver on port 0 is accepted") {
-            let errors = Self.errors(runtime: "  resolver: { nameservers: [\"10.0.0.2:0\"] }\n")
-            #expect(errors.map(\.path) == ["runtime.resolver.nameservers[0]"], "\(errors)")
-        }
+        let errors = Self.errors(runtime: "  resolver: { nameservers: [\"10.0.0.2:53\", \"10.0.0.3:0\"] }\n")
+        #expect(errors.map(\.path) == ["runtime.resolver.nameservers[1]"], "\(errors)")
+        #expect(errors.first?.message == "port 0 cannot answer DNS queries")
     }
 }

@@ -118,10 +118,17 @@ final class ControlPlane: Sendable {
         guard let configured = settings.resolver else {
             return DNSResolver(configuration: .system(), eventLoopGroup: self.group)
         }
+        let timeout = Duration.nanoseconds(configured.timeout.nanoseconds)
+        guard !configured.nameservers.isEmpty else {
+            // No nameservers given: the system's set-up, with the configured timeout and attempts.
+            var system = ResolverConfiguration.system()
+            system.timeout = timeout
+            system.attempts = configured.attempts
+            return DNSResolver(configuration: system, eventLoopGroup: self.group)
+        }
         return DNSResolver(
             configuration: ResolverConfiguration(
-                nameservers: configured.nameservers, timeout: .nanoseconds(configured.timeout.nanoseconds),
-                attempts: configured.attempts),
+                nameservers: configured.nameservers, timeout: timeout, attempts: configured.attempts),
             eventLoopGroup: self.group)
     }
 

@@ -59,12 +59,19 @@ extension Compilation {
     }
 
     private mutating func compileResolver(_ config: ResolverConfig, at path: ConfigPath) -> ResolverSettings {
-        if config.nameservers.isEmpty {
+        if config.nameservers?.isEmpty == true {
             self.diagnostics.error(
-                path.key("nameservers"), "at least one nameserver is required", hint: "e.g. [127.0.0.1:53]")
+                path.key("nameservers"), "at least one nameserver is required",
+                hint: "e.g. [127.0.0.1:53], or leave the key out for the system's")
         }
         var addresses: [SocketAddress] = []
-        for (index, server) in config.nameservers.enumerated() {
+        for (index, server) in (config.nameservers ?? []).enumerated() {
+            guard server.port != 0 else {
+                self.diagnostics.error(
+                    path.key("nameservers").index(index), "port 0 cannot answer DNS queries",
+                    hint: "DNS servers listen on port 53, e.g. \(server.host):53")
+                continue
+            }
             guard let address = try? SocketAddress(ipAddress: server.host, port: server.port) else {
                 self.diagnostics.error(
                     path.key("nameservers").index(index), "'\(server.host)' is not an IP address",

@@ -26,15 +26,16 @@ public struct RuntimeConfig: Sendable, Hashable {
 
 /// `runtime.resolver`: where DNS discovery asks.
 public struct ResolverConfig: Sendable, Hashable {
-    /// Nameservers as `ip:port` (`127.0.0.1:53`, `[::1]:53`); at least one.
-    public var nameservers: [HostPort]
+    /// Nameservers as `ip:port` (`127.0.0.1:53`, `[::1]:53`); at least one when given.
+    /// nil (the key left out): the system's (`/etc/resolv.conf`).
+    public var nameservers: [HostPort]?
     /// Time one query may take per nameserver; default 2s.
     public var timeout: ConfigDuration
     /// Rounds over all nameservers before a lookup fails; default 2.
     public var attempts: Int
 
     /// Creates resolver settings with the documented defaults.
-    public init(nameservers: [HostPort], timeout: ConfigDuration = .seconds(2), attempts: Int = 2) {
+    public init(nameservers: [HostPort]? = nil, timeout: ConfigDuration = .seconds(2), attempts: Int = 2) {
         self.nameservers = nameservers
         self.timeout = timeout
         self.attempts = attempts
@@ -48,7 +49,7 @@ extension ResolverConfig: Decodable {
 
     public init(from decoder: any Decoder) throws {
         var fields = try FieldReader(decoder, keyedBy: CodingKeys.self)
-        self.nameservers = fields.list(.nameservers)
+        self.nameservers = fields.optional(.nameservers)
         self.timeout = fields.value(.timeout, default: .seconds(2))
         self.attempts = fields.value(.attempts, default: 2)
         try fields.finish()

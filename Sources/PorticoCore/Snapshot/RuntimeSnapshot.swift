@@ -148,7 +148,7 @@ public struct GatewaySettings: Sendable {
 
 /// Where DNS discovery asks (`runtime.resolver`).
 public struct ResolverSettings: Sendable, Hashable {
-    /// The nameservers, in order.
+    /// The nameservers, in order; empty: the system's (`/etc/resolv.conf`).
     public var nameservers: [SocketAddress]
     /// Time one query may take per nameserver.
     public var timeout: TimeAmount
