@@ -89,8 +89,9 @@ public struct ListenerSettings: Sendable {
 
     /// The client address for a request from `peer` with these `X-Forwarded-For` values:
     /// walking from the nearest hop outwards, the first address that is not a trusted proxy.
+    /// With `trust_incoming: false` the fields are never believed: the peer is the client.
     public func clientAddress(peer: IPAddress?, forwardedFor: String?) -> IPAddress? {
-        guard let peer, !self.trustedProxies.isEmpty, let forwardedFor,
+        guard let peer, self.trustForwardedHeaders, !self.trustedProxies.isEmpty, let forwardedFor,
             self.trustedProxies.contains(where: { $0.contains(peer) })
         else { return peer }
         var hops: [IPAddress] = []

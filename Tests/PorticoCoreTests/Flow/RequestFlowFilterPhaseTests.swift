@@ -137,6 +137,20 @@ import Testing
         #expect(replaced.headers["x-forwarded-host"] == "h")
     }
 
+    @Test func notTrustingIncomingFieldsAlsoMeansNotBelievingThemForTheClient() throws {
+        var listener = ListenerSettings(name: "l", host: "127.0.0.1", port: 0)
+        listener.trustedProxies = [CIDR("192.0.2.0/24")!]
+        listener.trustForwardedHeaders = false
+        let snapshot = try self.snapshot(filters: [], listener: listener)
+        var flow = FlowFixture.flow(snapshot)  // the fixture's peer, 192.0.2.10, is a trusted proxy
+        _ = flow.receiveHead(
+            FlowFixture.get("/", headers: ["Host": "h", "X-Forwarded-For": "198.51.100.7"]), now: self.now)
+        // The upstream is told the peer is the client; policies and logs must agree.
+        #expect(flow.context?.clientIP == "192.0.2.10")
+        let sent = try #require(flow.upstreamConnected(reused: false, now: self.now).sentHead)
+        #expect(sent.headers["x-forwarded-for"] == "192.0.2.10")
+    }
+
     @Test func noReplayAfterAnInterimResponse() throws {
         var flow = FlowFixture.flow(try FlowFixture.snapshot())
         _ = flow.receiveHead(
