@@ -1,6 +1,14 @@
 import NIOCore
 import PorticoHTTP
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Parses HTTP/1.x request and response heads (RFC 9112 §2–5) strictly, in place.
 ///
 /// Written for the proxy rather than using a general parser: it records byte ranges instead
@@ -107,31 +115,31 @@ public struct HTTP1HeadParser: Sendable {
     /// `end + 2` bytes long), or nil if it has not arrived. Every LF on the way must follow a
     /// CR: a bare LF is refused as soon as it is seen, not only once the head is complete.
     static func findHeadEnd(_ bytes: UnsafeRawBufferPointer, from: Int) throws -> Int? {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return nil }
         var index = max(from, 1)
-        while index < bytes.count {
-            if bytes[index] == 0x0A {
-                guard bytes[index - 1] == 0x0D else { throw HTTP1ParseError.invalidLineEnding }
-                if index >= 3, bytes[index - 2] == 0x0A, bytes[index - 3] == 0x0D { return index - 1 }
-            }
-            index += 1
+        // From LF to LF with memchr (vectorised in libc): heads are scanned before they are
+        // parsed, so this pass over every byte should be the cheap one.
+        while index < bytes.count, let found = memchr(base + index, 0x0A, bytes.count - index) {
+            let lineFeed = base.distance(to: UnsafeRawPointer(found))
+            guard bytes[lineFeed - 1] == 0x0D else { throw HTTP1ParseError.invalidLineEnding }
+            if lineFeed >= 3, bytes[lineFeed - 2] == 0x0A, bytes[lineFeed - 3] == 0x0D { return lineFeed - 1 }
+            index = lineFeed + 1
         }
-        if bytes.count > 0, bytes[0] == 0x0A { throw HTTP1ParseError.invalidLineEnding }
+        if bytes[0] == 0x0A { throw HTTP1ParseError.invalidLineEnding }
         return nil
     }
 
     /// The offset of the CR of the line starting at `from`; a bare LF or CR is an error.
     static func lineEnd(_ bytes: UnsafeRawBufferPointer, from: Int) throws -> Int {
-        var index = from
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == 0x0D {
-                guard index + 1 < bytes.count, bytes[index + 1] == 0x0A else { throw HTTP1ParseError.invalidLineEnding }
-                return index
-            }
-            if byte == 0x0A { throw HTTP1ParseError.invalidLineEnding }
-            index += 1
-        }
-        throw HTTP1ParseError.invalidLineEnding
+        // The line ends at the first LF, which must follow a CR; any other CR is a bare one.
+        guard let base = bytes.baseAddress, from < bytes.count,
+            let found = memchr(base + from, 0x0A, bytes.count - from)
+        else { throw HTTP1ParseError.invalidLineEnding }
+        let lineFeed = base.distance(to: UnsafeRawPointer(found))
+        guard lineFeed > from, bytes[lineFeed - 1] == 0x0D else { throw HTTP1ParseError.invalidLineEnding }
+        let end = lineFeed - 1
+        if end > from, memchr(base + from, 0x0D, end - from) != nil { throw HTTP1ParseError.invalidLineEnding }
+        return end
     }
 
     private func parseRequestLine(
@@ -140,7 +148,7 @@ public struct HTTP1HeadParser: Sendable {
         into head: inout ParsedHead
     ) throws {
         var index = line.lowerBound
-        while index < line.upperBound, HTTPSyntax.isTokenByte(bytes[index]) { index += 1 }
+        while index < line.upperBound, Self.isTokenByte(bytes[index]) { index += 1 }
         guard index > line.lowerBound else { throw HTTP1ParseError.invalidMethod }
         guard index < line.upperBound else { throw HTTP1ParseError.invalidStartLine }
         guard bytes[index] == 0x20 else { throw HTTP1ParseError.invalidMethod }
@@ -213,7 +221,7 @@ public struct HTTP1HeadParser: Sendable {
         if first == 0x20 || first == 0x09 { throw HTTP1ParseError.obsoleteLineFolding }
         var index = line.lowerBound
         while index < line.upperBound, bytes[index] != UInt8(ascii: ":") {
-            guard HTTPSyntax.isTokenByte(bytes[index]) else { throw HTTP1ParseError.invalidFieldName }
+            guard Self.isTokenByte(bytes[index]) else { throw HTTP1ParseError.invalidFieldName }
             index += 1
         }
         guard index > line.lowerBound, index < line.upperBound else { throw HTTP1ParseError.invalidFieldName }
@@ -222,10 +230,7 @@ public struct HTTP1HeadParser: Sendable {
         while index < line.upperBound, bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 }
         var valueEnd = line.upperBound
         while valueEnd > index, bytes[valueEnd - 1] == 0x20 || bytes[valueEnd - 1] == 0x09 { valueEnd -= 1 }
-        for position in index..<valueEnd {
-            let byte = bytes[position]
-            if byte != 0x09 && (byte < 0x20 || byte == 0x7F) { throw HTTP1ParseError.invalidFieldValue }
-        }
+        guard Self.isFieldValue(bytes, index..<valueEnd) else { throw HTTP1ParseError.invalidFieldValue }
         return ParsedHead.Field(
             nameStart: UInt32(name.lowerBound),
             nameLength: UInt32(name.count),
@@ -233,5 +238,44 @@ public struct HTTP1HeadParser: Sendable {
             valueLength: UInt32(valueEnd - index),
             known: KnownHeader.classify(UnsafeRawBufferPointer(rebasing: bytes[name]))
         )
+    }
+
+    /// `HTTPSyntax.isTokenByte` as a bitmap lookup (a few instructions, no branches per class).
+    @inline(__always)
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        let word: UInt64 =
+            switch byte >> 6 {
+            case 0: 0x03FF_6CFA_0000_0000
+            case 1: 0x57FF_FFFF_C7FF_FFFE
+            default: 0
+            }
+        return (word >> UInt64(byte & 63)) & 1 == 1
+    }
+
+    /// Whether the bytes in `range` are a valid field value (`HTTPSyntax.isFieldValueByte`
+    /// each): eight at a time, looking at single bytes only in a word that has a control byte
+    /// or DEL (a tab is allowed).
+    static func isFieldValue(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var index = range.lowerBound
+        while index + 8 <= range.upperBound {
+            let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            // Some byte below 0x20 (the high-bit bytes of obs-text are left out by `~word`),
+            // or some byte equal to 0x7F.
+            let control = (word &- ones &* 0x20) & ~word & highs
+            let delete = ((word ^ (ones &* 0x7F)) &- ones) & ~(word ^ (ones &* 0x7F)) & highs
+            if control | delete != 0 {
+                for position in index..<(index + 8) where !HTTPSyntax.isFieldValueByte(bytes[position]) {
+                    return false
+                }
+            }
+            index += 8
+        }
+        while index < range.upperBound {
+            if !HTTPSyntax.isFieldValueByte(bytes[index]) { return false }
+            index += 1
+        }
+        return true
     }
 }

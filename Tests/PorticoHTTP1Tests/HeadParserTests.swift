@@ -1,7 +1,8 @@
 import NIOCore
 import PorticoHTTP
-import PorticoHTTP1
 import Testing
+
+@testable import PorticoHTTP1
 
 @Suite struct HeadParserTests {
     let parser = HTTP1HeadParser(kind: .request)
@@ -109,5 +110,34 @@ import Testing
         #expect(self.error("HTTP/1.1 2x0 OK\r\n\r\n", parser: responses) == .invalidStatus)
         #expect(self.error("HTTP/1.1 099 X\r\n\r\n", parser: responses) == .invalidStatus)
         #expect(self.error("SSH-2.0-OpenSSH\r\n\r\n", parser: responses) == .invalidStartLine)
+    }
+}
+
+@Suite struct HeadParserByteClassTests {
+    @Test func tokenBitmapMatchesTheGrammar() {
+        for byte in UInt8.min...UInt8.max {
+            #expect(HTTP1HeadParser.isTokenByte(byte) == HTTPSyntax.isTokenByte(byte), "byte \(byte)")
+        }
+    }
+
+    @Test func fieldValuesAreCheckedEightBytesAtATimeWithoutMissingAByte() {
+        // Every byte value at every position of values long enough for the word-wise path.
+        for length in [1, 7, 8, 9, 16, 23] {
+            for position in 0..<length {
+                for byte in UInt8.min...UInt8.max {
+                    var value = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    value[position] = byte
+                    let expected = HTTPSyntax.isFieldValueByte(byte)
+                    let result = value.withUnsafeBytes { HTTP1HeadParser.isFieldValue($0, 0..<length) }
+                    if result != expected {
+                        Issue.record("byte \(byte) at \(position) of \(length): \(result)")
+                        return
+                    }
+                }
+            }
+        }
+        // Obs-text (high-bit bytes) and tabs pass next to each other.
+        let mixed: [UInt8] = [0xC3, 0xA9, 0x09, 0x20, 0xFF, 0x80, 0x7E, 0x21, 0x09]
+        #expect(mixed.withUnsafeBytes { HTTP1HeadParser.isFieldValue($0, 0..<mixed.count) })
     }
 }
