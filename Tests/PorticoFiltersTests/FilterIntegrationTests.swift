@@ -13,60 +13,7 @@ import Testing
 /// registry, a `GatewayServer`, a `TestBackend`, and raw HTTP/1.1 from a test client.
 @Suite(.serialized, .timeLimit(.minutes(1)))
 struct FilterIntegrationTests {
-    final class Gateway: Sendable {
-        let group: MultiThreadedEventLoopGroup
-        let server: GatewayServer
-        let backend: TestBackend
-        let port: Int
-
-        private init(group: MultiThreadedEventLoopGroup, server: GatewayServer, backend: TestBackend, port: Int) {
-            self.group = group
-            self.server = server
-            self.backend = backend
-            self.port = port
-        }
-
-        /// A gateway whose routes (YAML list items) proxy to `upstream: backend`.
-        static func start(routes: String, filters: String, listener: String = "") async throws -> Gateway {
-            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-            let backend = try await TestBackend.start(group: group) { request, writer in
-                writer.respond(status: 200, headers: [("content-type", "text/plain")], body: "ok:\(request.bodyText)")
-            }
-            let yaml = """
-                listeners: [{ name: public, address: "127.0.0.1:0"\(listener) }]
-                admin: { address: off }
-                logging: { access_log: false }
-                upstreams:
-                  backend: { targets: [{ url: "http://127.0.0.1:\(backend.port)" }] }
-                routes:
-                \(routes)
-                filters:
-                \(filters)
-                """
-            let snapshot = try ConfigLoader(registry: BuiltinFilters.registry(), environment: [:]).load(text: yaml)
-                .snapshot
-            var logger = Logger(label: "test")
-            logger.logLevel = .critical
-            let server = GatewayServer(
-                group: group, store: SnapshotStore(snapshot), logger: logger)
-            try await server.start()
-            return Gateway(group: group, server: server, backend: backend, port: server.boundAddresses["public"]!.port!)
-        }
-
-        /// Sends one request on a new connection and reads the response.
-        func send(_ request: String, method: String = "GET") async throws -> HTTPTestResponse {
-            let client = try await RawClient.connect(port: self.port, group: self.group)
-            defer { Task { await client.close() } }
-            try await client.send(request)
-            return try await client.readResponse(method: method)
-        }
-
-        func stop() async {
-            await self.server.drain(timeout: .seconds(1))
-            await self.backend.stop()
-            try? await self.group.shutdownGracefully()
-        }
-    }
+    typealias Gateway = LoopbackGateway
 
     @Test func corsPreflightAndSimpleRequests() async throws {
         let gateway = try await Gateway.start(
@@ -146,7 +93,7 @@ struct FilterIntegrationTests {
             filters: """
                   office: { type: ip_filter, allow: [198.51.100.0/24], deny: [198.51.100.66] }
                 """,
-            listener: ", trusted_proxies: [127.0.0.1]")
+            listener: "trusted_proxies: [127.0.0.1]")
         defer { Task { await gateway.stop() } }
         let allowed = try await gateway.send(
             "GET /office HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 198.51.100.7\r\n\r\n")

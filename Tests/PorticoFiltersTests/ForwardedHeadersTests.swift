@@ -44,18 +44,11 @@ struct ForwardedHeadersTests {
         }
     }
 
-    final class Gateway: Sendable {
-        let group: MultiThreadedEventLoopGroup
-        let server: GatewayServer
-        let backend: TestBackend
-        let port: Int
-
-        private init(group: MultiThreadedEventLoopGroup, server: GatewayServer, backend: TestBackend, port: Int) {
-            self.group = group
-            self.server = server
-            self.backend = backend
-            self.port = port
-        }
+    /// The gateway of these tests (see the suite's documentation).
+    struct Gateway {
+        let base: LoopbackGateway
+        var port: Int { self.base.port }
+        var backend: TestBackend { self.base.backend }
 
         /// Runs `body` against a gateway whose only listener has the extra keys `listener`
         /// (YAML flow-mapping entries, e.g. `trusted_proxies: [127.0.0.1]`).
@@ -64,57 +57,35 @@ struct ForwardedHeadersTests {
         /// (`ip_filter` allowing 198.51.100.0/24) and `/limited` (a client-IP rate limit of one
         /// request per hour), all proxied to the echoing backend.
         static func with(listener: String, _ body: (Gateway) async throws -> Void) async throws {
-            let gateway = try await self.start(listener: listener)
-            do {
-                try await body(gateway)
-            } catch {
-                await gateway.stop()
-                throw error
-            }
-            await gateway.stop()
-        }
-
-        private static func start(listener: String) async throws -> Gateway {
-            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-            let backend = try await TestBackend.start(group: group) { request, writer in
+            let base = try await LoopbackGateway.start(
+                routes: """
+                      - { name: echo, match: { path_prefix: /echo }, upstream: backend, filters: [who] }
+                      - { name: office, match: { path_prefix: /office }, upstream: backend, filters: [who, office] }
+                      - { name: limited, match: { path_prefix: /limited }, upstream: backend, filters: [who, limit] }
+                    """,
+                filters: """
+                      who: { type: headers, request: { set: { X-Client-IP: "${client_ip}" } } }
+                      office: { type: ip_filter, allow: [198.51.100.0/24] }
+                      limit: { type: rate_limit, rate: 1/h, burst: 1, key: client_ip }
+                    """,
+                listener: listener
+            ) { request, writer in
                 let echo = request.headers.map { "\($0.0): \($0.1)\n" }.joined()
                 writer.respond(status: 200, headers: [("content-type", "text/plain")], body: echo)
             }
-            let yaml = """
-                listeners: [{ name: public, address: "127.0.0.1:0", \(listener) }]
-                admin: { address: off }
-                logging: { access_log: false }
-                upstreams:
-                  backend: { targets: [{ url: "http://127.0.0.1:\(backend.port)" }] }
-                routes:
-                  - { name: echo, match: { path_prefix: /echo }, upstream: backend, filters: [who] }
-                  - { name: office, match: { path_prefix: /office }, upstream: backend, filters: [who, office] }
-                  - { name: limited, match: { path_prefix: /limited }, upstream: backend, filters: [who, limit] }
-                filters:
-                  who: { type: headers, request: { set: { X-Client-IP: "${client_ip}" } } }
-                  office: { type: ip_filter, allow: [198.51.100.0/24] }
-                  limit: { type: rate_limit, rate: 1/h, burst: 1, key: client_ip }
-                """
-            let snapshot: RuntimeSnapshot
             do {
-                snapshot = try ConfigLoader(registry: BuiltinFilters.registry(), environment: [:]).load(text: yaml)
-                    .snapshot
+                try await body(Gateway(base: base))
             } catch {
-                await backend.stop()
-                try? await group.shutdownGracefully()
+                await base.stop()
                 throw error
             }
-            var logger = Logger(label: "test")
-            logger.logLevel = .critical
-            let server = GatewayServer(group: group, store: SnapshotStore(snapshot), logger: logger)
-            try await server.start()
-            return Gateway(group: group, server: server, backend: backend, port: server.boundAddresses["public"]!.port!)
+            await base.stop()
         }
 
         /// Sends one request on a new connection from `source` (a loopback address) and
         /// returns the response.
         func send(_ request: String, from source: String = "127.0.0.1") async throws -> HTTPTestResponse {
-            try await LoopbackExchange.send(request, from: source, to: self.port, group: self.group)
+            try await LoopbackExchange.send(request, from: source, to: self.base.port, group: self.base.group)
         }
 
         /// `send`, expecting a proxied `200`: the headers the backend received.
@@ -126,11 +97,6 @@ struct ForwardedHeadersTests {
             return Echo(response)
         }
 
-        func stop() async {
-            await self.server.drain(timeout: .seconds(1))
-            await self.backend.stop()
-            try? await self.group.shutdownGracefully()
-        }
     }
 
     /// A request to `path` with `fields` (raw header lines, in order).
