@@ -48,7 +48,15 @@ struct ByteKeyTable: @unchecked Sendable {
             let key = entry.key
             let existing = key.withUnsafeBufferPointer { key in
                 keyBytes.withUnsafeBufferPointer { stored in
-                    Self.find(owner: entry.owner, key, slots: UnsafeBufferPointer(slots), mask: mask, keyBytes: stored)
+                    Self.find(
+                        owner: entry.owner,
+                        in: key,
+                        0,
+                        key.count,
+                        slots: UnsafeBufferPointer(slots),
+                        mask: mask,
+                        keyBytes: stored
+                    )
                 }
             }
             guard existing < 0 else { continue }
@@ -82,9 +90,19 @@ struct ByteKeyTable: @unchecked Sendable {
     /// The value stored under (owner, key), or -1.
     @inline(__always)
     func find(owner: Int32, _ key: UnsafeBufferPointer<UInt8>) -> Int32 {
+        self.find(owner: owner, in: key, 0, key.count)
+    }
+
+    /// The value stored under (owner, `bytes[start..<end]`), or -1. The hash may read any
+    /// byte of `bytes` (whole words around the key), so pass the whole buffer the key is in,
+    /// e.g. the request path for one of its segments.
+    @inline(__always)
+    func find(owner: Int32, in bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int32 {
         Self.find(
             owner: owner,
-            key,
+            in: bytes,
+            start,
+            end,
             slots: UnsafeBufferPointer(self.slots),
             mask: self.mask,
             keyBytes: UnsafeBufferPointer(self.keyBytes)
@@ -94,19 +112,21 @@ struct ByteKeyTable: @unchecked Sendable {
     @inline(__always)
     private static func find(
         owner: Int32,
-        _ key: UnsafeBufferPointer<UInt8>,
+        in bytes: UnsafeBufferPointer<UInt8>,
+        _ start: Int,
+        _ end: Int,
         slots: UnsafeBufferPointer<Slot>,
         mask: Int,
         keyBytes: UnsafeBufferPointer<UInt8>
     ) -> Int32 {
-        let (hash, head) = Self.hash(owner: owner, key)
-        let length = Int32(truncatingIfNeeded: key.count)
+        let (hash, head) = Self.hash(owner: owner, in: bytes, start, end)
+        let length = end - start
         var position = Int(truncatingIfNeeded: hash) & mask
         while true {
             let slot = slots[position]
             if slot.value < 0 { return -1 }
-            if slot.hash == hash && slot.head == head && slot.owner == owner && slot.keyLength == length
-                && (key.count <= 8 || Self.tailEqual(key, keyBytes, Int(slot.keyStart)))
+            if slot.hash == hash && slot.head == head && slot.owner == owner && Int(slot.keyLength) == length
+                && (length <= 8 || Self.tailEqual(bytes, start + 8, end, keyBytes, Int(slot.keyStart) + 8))
             {
                 return slot.value
             }
@@ -114,62 +134,94 @@ struct ByteKeyTable: @unchecked Sendable {
         }
     }
 
-    /// Whether bytes 8... of `key` equal the stored key's (the first 8 matched through `head`).
-    private static func tailEqual(_ key: UnsafeBufferPointer<UInt8>, _ stored: UnsafeBufferPointer<UInt8>, _ start: Int)
-        -> Bool
-    {
-        var index = 8
-        while index < key.count {
-            if key[index] != stored[start + index] { return false }
+    /// Whether `key[start..<end]` equals `stored` from `storedStart` on (the first 8 bytes
+    /// matched through `head`).
+    private static func tailEqual(
+        _ key: UnsafeBufferPointer<UInt8>,
+        _ start: Int,
+        _ end: Int,
+        _ stored: UnsafeBufferPointer<UInt8>,
+        _ storedStart: Int
+    ) -> Bool {
+        var index = start
+        var other = storedStart
+        while index < end {
+            if key[index] != stored[other] { return false }
             index += 1
+            other += 1
         }
         return true
     }
 
+    private static let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
+
     /// A 64-bit hash of (owner, bytes) and the first 8 bytes packed little-endian.
-    ///
-    /// Reads 8 bytes at a time (a segment or host is hashed per request, so this is on the
-    /// hot path); quality only needs to be good enough for the low bits after the final mix.
     @inline(__always)
     static func hash(owner: Int32, _ bytes: UnsafeBufferPointer<UInt8>) -> (hash: UInt64, head: UInt64) {
-        let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
-        let count = bytes.count
-        var hash = (UInt64(UInt32(bitPattern: owner)) << 32 | UInt64(truncatingIfNeeded: count)) &* multiplier
-        var head: UInt64 = 0
-        guard let base = bytes.baseAddress, count > 0 else { return (Self.finalize(hash), 0) }
+        Self.hash(owner: owner, in: bytes, 0, bytes.count)
+    }
+
+    /// A 64-bit hash of (owner, `bytes[start..<end]`) and the first 8 of those bytes packed
+    /// little-endian (zero-padded when fewer).
+    ///
+    /// Reads 8 bytes at a time (a segment or host is hashed per request, so this is on the
+    /// hot path): the last partial word too, as one load from inside `bytes` that is then
+    /// shifted and masked, unless `bytes` is shorter than a word. Quality only needs to be
+    /// good enough for the low bits after the final mix.
+    @inline(__always)
+    static func hash(owner: Int32, in bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int)
+        -> (hash: UInt64, head: UInt64)
+    {
+        let count = end - start
+        var hash = (UInt64(UInt32(bitPattern: owner)) << 32 | UInt64(truncatingIfNeeded: count)) &* Self.multiplier
+        guard count > 0, let base = bytes.baseAddress else { return (Self.finalize(hash), 0) }
         let raw = UnsafeRawPointer(base)
-        var offset = 0
-        while offset + 8 <= count {
+        var head: UInt64 = 0
+        var offset = start
+        while offset + 8 <= end {
             let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-            if offset == 0 { head = word }
-            hash = (hash ^ word) &* multiplier
+            if offset == start { head = word }
+            hash = (hash ^ word) &* Self.multiplier
             hash ^= hash >> 32
             offset += 8
         }
-        if offset < count {
-            var word: UInt64 = 0
-            var shift: UInt64 = 0
-            while offset < count {
-                word |= UInt64(base[offset]) << shift
-                shift += 8
-                offset += 1
+        let rest = end - offset
+        if rest > 0 {
+            // 1...7 bytes: one word load that stays inside `bytes`, shifted and masked.
+            let word: UInt64
+            if offset + 8 <= bytes.count {
+                let loaded = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                word = loaded & (1 << UInt64(rest * 8) &- 1)
+            } else if bytes.count >= 8 {
+                // The buffer's last word, which starts 1...7 bytes before `offset`.
+                let window = bytes.count - 8
+                let loaded = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: window, as: UInt64.self))
+                word = (loaded >> UInt64((offset - window) * 8)) & (1 << UInt64(rest * 8) &- 1)
+            } else {
+                var assembled: UInt64 = 0
+                var shift: UInt64 = 0
+                while offset < end {
+                    assembled |= UInt64(base[offset]) << shift
+                    shift += 8
+                    offset += 1
+                }
+                word = assembled
             }
             if count < 8 { head = word }
-            hash = (hash ^ word) &* multiplier
+            hash = (hash ^ word) &* Self.multiplier
             hash ^= hash >> 32
         }
         return (Self.finalize(hash), head)
     }
 
-    /// The 64-bit finaliser of SplitMix64: spreads every input bit into the low bits.
+    /// The last mix: every input bit reaches the low bits the slot index is taken from (half
+    /// of SplitMix64's finaliser, enough after the per-word rounds).
     @inline(__always)
     private static func finalize(_ value: UInt64) -> UInt64 {
         var hash = value
-        hash ^= hash >> 30
+        hash ^= hash >> 29
         hash &*= 0xBF58_476D_1CE4_E5B9
-        hash ^= hash >> 27
-        hash &*= 0x94D0_49BB_1331_11EB
-        hash ^= hash >> 31
+        hash ^= hash >> 32
         return hash
     }
 }

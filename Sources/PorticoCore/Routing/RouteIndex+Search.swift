@@ -8,30 +8,34 @@ extension RouteIndex {
     /// and query conditions are read only when it could become the best candidate, and
     /// parameters are captured only for the winner. Allocates only for the captured
     /// parameters and for the `Allow` set of a 405 with non-standard methods.
-    func lookup(_ query: RouteQuery) -> RouteLookup {
+    func lookup(_ query: borrowing RouteQuery) -> RouteLookup {
         var search = Search(methodBit: Self.methodBit(query.method))
-        var parameters: PathParameters?
-        // Closures capturing `query` would copy it (retaining and releasing each of its
-        // strings, most of a lookup's cost); a pointer to it is a plain value. The pointer
-        // lives only inside this call, where `query` is alive and unchanged.
-        withUnsafePointer(to: query) { query in
-            Self.withBytes(query.pointee.path) { path in
-                Self.withBytes(query.pointee.host) { host in
+        let parameters: PathParameters?
+        if #available(macOS 26.0, iOS 26.0, watchOS 26.0, tvOS 26.0, visionOS 26.0, *) {
+            // The host and path bytes are borrowed from the query's strings: `span` copies no
+            // `Substring` (so nothing is retained or released), and the query itself is passed
+            // down borrowed. A lookup that captures nothing touches no reference count.
+            parameters = query.path.utf8.span.withUnsafeBufferPointer { path in
+                query.host.utf8.span.withUnsafeBufferPointer { host in
                     self.search(host: host, path: path, query, &search)
                 }
-                if search.bestRoute >= 0 { parameters = self.captures(of: search.bestRoute, query.pointee.path, path) }
+                guard search.bestRoute >= 0 else { return nil }
+                return self.captures(of: search.bestRoute, query.path, path)
+            }
+        } else {
+            // Older Apple systems (the package supports macOS 15): copies of the two
+            // `Substring`s, a retain and a release each.
+            var path = query.path
+            var host = query.host
+            parameters = path.withUTF8 { path in
+                host.withUTF8 { host in
+                    self.search(host: host, path: path, query, &search)
+                }
+                guard search.bestRoute >= 0 else { return nil }
+                return self.captures(of: search.bestRoute, query.path, path)
             }
         }
         return self.result(of: &search, parameters)
-    }
-
-    /// Calls `body` with the UTF-8 bytes of `text`, copying only if they are not contiguous
-    /// (native Swift strings always are).
-    @inline(__always)
-    private static func withBytes<Result>(_ text: Substring, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
-        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
-        var copy = String(text)
-        return copy.withUTF8(body)
     }
 
     /// Visits the host buckets in host-rank order: exact, wildcard suffixes longest first,
@@ -39,7 +43,7 @@ extension RouteIndex {
     private func search(
         host: UnsafeBufferPointer<UInt8>,
         path: UnsafeBufferPointer<UInt8>,
-        _ query: UnsafePointer<RouteQuery>,
+        _ query: borrowing RouteQuery,
         _ search: inout Search
     ) {
         if self.exactHostCount > 0 {
@@ -68,10 +72,7 @@ extension RouteIndex {
             let lastStart = count - self.wildcardMinLength
             while start <= lastStart {
                 if host[start] == UInt8(ascii: ".") {
-                    let bucket = self.hosts.find(
-                        owner: Self.wildcardOwner,
-                        UnsafeBufferPointer(rebasing: host[start...])
-                    )
+                    let bucket = self.hosts.find(owner: Self.wildcardOwner, in: host, start, count)
                     if bucket >= 0 {
                         let rank = Self.hostRank(RouteRank.wildcardHost, count - start)
                         self.search(bucket: bucket, hostRank: rank, path, query, &search)
@@ -90,12 +91,12 @@ extension RouteIndex {
         bucket id: Int32,
         hostRank: Int,
         _ path: UnsafeBufferPointer<UInt8>,
-        _ query: UnsafePointer<RouteQuery>,
+        _ query: borrowing RouteQuery,
         _ search: inout Search
     ) {
         let bucket = self.buckets[Int(id)]
         guard search.isBeaten(by: bucket.boundPriority, hostRank, bucket.boundOrder) else { return }
-        if path.first == UInt8(ascii: "/") {
+        if path.count > 0 && path[0] == UInt8(ascii: "/") {
             self.walk(bucket.root, segmentStart: 1, hostRank, path, query, &search)
         } else {
             // Not origin-form (e.g. `*`): only the root's tails (`/`, `/**`, no path) match.
@@ -108,7 +109,7 @@ extension RouteIndex {
             let key = self.routes[Int(route)]
             // Sorted best first: once one cannot win, none of the rest can.
             guard search.isBeaten(by: key.priority, hostRank, key.order) else { return }
-            self.considerRegex(route, key, hostRank, query, &search)
+            self.considerRegex(route, key, hostRank, path, query, &search)
             position += 1
         }
     }
@@ -123,22 +124,62 @@ extension RouteIndex {
         segmentStart: Int,
         _ hostRank: Int,
         _ path: UnsafeBufferPointer<UInt8>,
-        _ query: UnsafePointer<RouteQuery>,
+        _ query: borrowing RouteQuery,
         _ search: inout Search
     ) {
         let node = self.nodes[Int(nodeID)]
-        var end = segmentStart
-        while end < path.count && path[end] != UInt8(ascii: "/") { end += 1 }
+        let end = Self.segmentEnd(path, from: segmentStart)
         // Literal children first: they hold the exact routes, which usually win and then
         // let the bounds prune the rest.
         if node.literalCount > 0 {
-            let child = self.edges.find(owner: nodeID, UnsafeBufferPointer(rebasing: path[segmentStart..<end]))
+            let child = self.edges.find(owner: nodeID, in: path, segmentStart, end)
             if child >= 0 { self.enter(child, segmentEnd: end, hostRank, path, query, &search) }
         }
         if node.anyChild >= 0 && end > segmentStart {
             self.enter(node.anyChild, segmentEnd: end, hostRank, path, query, &search)
         }
         self.consider(node.tailStart, node.tailEnd, hostRank, query, &search)
+    }
+
+    /// The end of the path segment starting at `start`: the index of the next "/", or the
+    /// path's end. Looks at 8 bytes at a time (the lowest byte equal to "/" in a word is
+    /// found exactly by the classic zero-byte test on the word XOR "////////").
+    @inline(__always)
+    static func segmentEnd(_ path: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        let count = path.count
+        guard start < count, let base = path.baseAddress else { return count }
+        let raw = UnsafeRawPointer(base)
+        var offset = start
+        while offset + 8 <= count {
+            let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            let slash = Self.firstSlash(word)
+            if slash < 8 { return offset + slash }
+            offset += 8
+        }
+        if offset < count {
+            if count >= 8 {
+                // The path's last word, shifted so that byte `offset` comes first; the bytes
+                // shifted in are zeros, which are not "/".
+                let window = count - 8
+                let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: window, as: UInt64.self))
+                let slash = Self.firstSlash(word >> UInt64((offset - window) * 8))
+                let end = offset + slash
+                return end < count ? end : count
+            }
+            while offset < count && base[offset] != UInt8(ascii: "/") { offset += 1 }
+        }
+        return offset
+    }
+
+    /// The index (0...7) of the first "/" byte of a little-endian word, or 8 if none.
+    @inline(__always)
+    private static func firstSlash(_ word: UInt64) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let x = word ^ (ones &* UInt64(UInt8(ascii: "/")))
+        // The lowest set high bit marks the first zero byte of `x`; bits above it may be
+        // false positives (borrows), which the lowest set bit never is.
+        let found = (x &- ones) & ~x & (ones << 7)
+        return found.trailingZeroBitCount >> 3
     }
 
     /// Moves to a child that matched the segment ending at `segmentEnd`.
@@ -148,7 +189,7 @@ extension RouteIndex {
         segmentEnd: Int,
         _ hostRank: Int,
         _ path: UnsafeBufferPointer<UInt8>,
-        _ query: UnsafePointer<RouteQuery>,
+        _ query: borrowing RouteQuery,
         _ search: inout Search
     ) {
         let node = self.nodes[Int(nodeID)]
@@ -170,7 +211,7 @@ extension RouteIndex {
         _ start: Int32,
         _ end: Int32,
         _ hostRank: Int,
-        _ query: UnsafePointer<RouteQuery>,
+        _ query: borrowing RouteQuery,
         _ search: inout Search
     ) {
         var position = start
@@ -192,12 +233,12 @@ extension RouteIndex {
     private func conditionsHold(
         _ route: Int32,
         _ key: RouteKey,
-        _ query: UnsafePointer<RouteQuery>,
+        _ query: borrowing RouteQuery,
         _ search: inout Search
     ) -> Bool {
         let methodAllowed = self.allows(key, route, query, search)
         if !methodAllowed && search.bestRoute >= 0 { return false }
-        if key.hasFieldConditions, self.matchers[Int(route)].fieldFailure(query.pointee.head) != nil { return false }
+        if key.hasFieldConditions, !self.fieldsHold(route, query) { return false }
         if methodAllowed { return true }
         search.methodMismatch(route, key)
         return false
@@ -205,10 +246,24 @@ extension RouteIndex {
 
     /// Whether the route allows the request's method: one AND for standard methods.
     @inline(__always)
-    private func allows(_ key: RouteKey, _ route: Int32, _ query: UnsafePointer<RouteQuery>, _ search: Search) -> Bool {
+    private func allows(_ key: RouteKey, _ route: Int32, _ query: borrowing RouteQuery, _ search: Search) -> Bool {
         if key.anyMethod { return true }
         if search.methodBit != 0 { return key.methodMask & search.methodBit != 0 }
-        return key.hasCustomMethods && self.matchers[Int(route)].spec.methods?.contains(query.pointee.method) == true
+        return key.hasCustomMethods && self.allowsCustomMethod(route, query)
+    }
+
+    /// Whether a route with non-standard methods allows the request's (non-standard) method.
+    /// Out of line, like ``fieldsHold(_:_:)``: rare, and inlined it would make every step of
+    /// the walk set up what reading a `CompiledRouteMatcher` needs.
+    @inline(never)
+    private func allowsCustomMethod(_ route: Int32, _ query: borrowing RouteQuery) -> Bool {
+        self.matchers[Int(route)].spec.methods?.contains(query.method) == true
+    }
+
+    /// Whether the route's header and query conditions hold.
+    @inline(never)
+    private func fieldsHold(_ route: Int32, _ query: borrowing RouteQuery) -> Bool {
+        self.matchers[Int(route)].fieldFailure(query.head) == nil
     }
 
     /// A regex route that could win: cheap conditions first, the regex only if they allow
@@ -217,14 +272,24 @@ extension RouteIndex {
         _ route: Int32,
         _ key: RouteKey,
         _ hostRank: Int,
-        _ query: UnsafePointer<RouteQuery>,
+        _ path: UnsafeBufferPointer<UInt8>,
+        _ query: borrowing RouteQuery,
         _ search: inout Search
     ) {
+        // A path without the bytes every match starts with cannot match: skip the regex.
+        if key.prefixCount > 0 {
+            guard path.count >= key.prefixCount else { return }
+            var index = 0
+            while index < Int(key.prefixCount) {
+                if path[index] != self.regexPrefixBytes[Int(key.detailStart) + index] { return }
+                index += 1
+            }
+        }
         let methodAllowed = self.allows(key, route, query, search)
         guard methodAllowed || search.bestRoute < 0 else { return }
-        if key.hasFieldConditions, self.matchers[Int(route)].fieldFailure(query.pointee.head) != nil { return }
-        guard case .regex(let regex) = self.matchers[Int(route)].path,
-            let parameters = CompiledRouteMatcher.regexMatch(regex, query.pointee.path)
+        if key.hasFieldConditions, !self.fieldsHold(route, query) { return }
+        guard case .regex(let regex) = self.path(of: route),
+            let parameters = CompiledRouteMatcher.regexMatch(regex, query.path)
         else { return }
         if methodAllowed {
             search.best(route, key, hostRank)
@@ -255,25 +320,67 @@ extension RouteIndex {
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
     }
 
+    /// `matchers[route].path`, copying only the path: `Array`'s subscript copies the whole
+    /// matcher, retaining and releasing every string and array of its spec.
+    @inline(__always)
+    private func path(of route: Int32) -> CompiledPath {
+        self.matchers.withUnsafeBufferPointer { $0[Int(route)].path }
+    }
+
     /// The `{name}` segments of the winning template, already known to match, found by
     /// walking the bytes (not comparing again); nil when it has none or is not a template.
-    private func captures(of route: Int32, _ path: Substring, _ bytes: UnsafeBufferPointer<UInt8>) -> PathParameters? {
-        guard self.routes[Int(route)].hasParameters, case .template(let segments) = self.matchers[Int(route)].path
-        else {
-            return nil
+    private func captures(
+        of route: Int32,
+        _ path: borrowing Substring,
+        _ bytes: UnsafeBufferPointer<UInt8>
+    ) -> PathParameters? {
+        let key = self.routes[Int(route)]
+        guard key.hasParameters else { return nil }
+        guard key.captureMask != 0 else { return self.capturesFromTemplate(of: route, path, bytes) }
+        // Straight to the captured segments, with the names from `captureNames`.
+        var parameters = PathParameters()
+        var mask = key.captureMask
+        parameters.reserveCapacity(mask.nonzeroBitCount)
+        let utf8 = path.utf8
+        var start = 1
+        var end = Self.segmentEnd(bytes, from: start)
+        var segment = 0
+        var name = Int(key.detailStart)
+        while mask != 0 {
+            let wanted = mask.trailingZeroBitCount
+            mask &= mask &- 1
+            while segment < wanted {
+                segment += 1
+                start = end + 1
+                end = Self.segmentEnd(bytes, from: start)
+            }
+            // Offsets next to a "/" are scalar boundaries, so these are valid indices.
+            let lower = utf8.index(utf8.startIndex, offsetBy: start)
+            parameters.append(
+                name: self.captureNames[name], value: path[lower..<utf8.index(lower, offsetBy: end - start)])
+            name += 1
         }
+        return parameters
+    }
+
+    /// ``captures(of:_:_:)`` for a template with a capture beyond segment 31.
+    @inline(never)
+    private func capturesFromTemplate(
+        of route: Int32,
+        _ path: borrowing Substring,
+        _ bytes: UnsafeBufferPointer<UInt8>
+    ) -> PathParameters? {
+        guard case .template(let segments) = self.path(of: route) else { return nil }
         var parameters = PathParameters()
         parameters.reserveCapacity(PathTemplate.parameterCount(segments))
         let utf8 = path.utf8
         var start = 1
         for segment in segments {
-            var end = start
-            while end < bytes.count && bytes[end] != UInt8(ascii: "/") { end += 1 }
+            let end = Self.segmentEnd(bytes, from: start)
             switch segment {
             case .anyTail:
                 return parameters
             case .parameter(let name):
-                // Offsets next to a "/" are scalar boundaries, so these are valid indices.
                 let lower = utf8.index(utf8.startIndex, offsetBy: start)
                 parameters.append(name: name, value: path[lower..<utf8.index(lower, offsetBy: end - start)])
             case .literal, .anySegment:
@@ -326,6 +433,9 @@ struct Search {
         self.bestOrder = key.order
     }
 
+    /// Records a route that failed on the method alone. Out of line: rare, and inlined into
+    /// the walk it would grow every step's stack frame.
+    @inline(never)
     mutating func methodMismatch(_ route: Int32, _ key: RouteIndex.RouteKey) {
         self.hasMethodMismatch = true
         self.allowedMask |= key.methodMask

@@ -55,12 +55,23 @@ final class RouteIndex: @unchecked Sendable {
     }
 
     /// The per-route facts a lookup reads, kept free of references so reading them costs
-    /// no reference counting.
+    /// no reference counting. (Fields in this order make it 32 bytes.)
     struct RouteKey: Sendable {
         var priority: Int
         /// The route's place in the order of (path class, literal length, condition count,
         /// earlier declaration): everything ``RouteRank`` compares after the host.
         var order: Int32
+        /// Where the route's entries start: for a regex route in ``regexPrefixBytes`` (its
+        /// `prefixCount` bytes), for a template with `{name}` segments in ``captureNames``
+        /// (one per bit of `captureMask`). A route is one or the other, so they share it.
+        var detailStart: Int32
+        /// For a template with `{name}` segments: bit `n` is set when path segment `n` (0
+        /// is the one after the first `/`) is captured. 0 when a capture lies beyond
+        /// segment 31; the captures are then found by reading the whole template.
+        var captureMask: UInt32
+        /// For a regex route, how many bytes every path it matches starts with (see
+        /// ``RegexPrefix``), often none.
+        var prefixCount: UInt16
         /// The standard methods the route allows, as ``RouteIndex/methodBit(_:)`` bits; all
         /// ones when it has no method condition.
         var methodMask: UInt16
@@ -89,6 +100,12 @@ final class RouteIndex: @unchecked Sendable {
     let routes: UnsafeMutableBufferPointer<RouteKey>
     /// The compiled routes, for conditions, regexes and captures (by route id).
     let matchers: [CompiledRouteMatcher]
+    /// The regex routes' literal prefixes, back to back (``RouteKey/detailStart``).
+    let regexPrefixBytes: UnsafeMutableBufferPointer<UInt8>
+    /// The templates' parameter names, in template order, back to back
+    /// (``RouteKey/detailStart``): read instead of the template, whose array is rarely in
+    /// the CPU caches.
+    let captureNames: [String]
     let exactHostCount: Int
     let wildcardCount: Int
     let wildcardMinLength: Int
@@ -101,6 +118,7 @@ final class RouteIndex: @unchecked Sendable {
         self.routeLists.deallocate()
         self.buckets.deallocate()
         self.routes.deallocate()
+        self.regexPrefixBytes.deallocate()
         self.edges.deallocate()
         self.hosts.deallocate()
     }
@@ -114,8 +132,9 @@ final class RouteIndex: @unchecked Sendable {
 
     static let standardMethods: [HTTPMethod] = [.GET, .HEAD, .POST, .PUT, .DELETE, .CONNECT, .OPTIONS, .TRACE, .PATCH]
 
-    /// A copy of `array` in unmanaged memory.
+    /// A copy of `array` in unmanaged memory (none for an empty array).
     private static func freeze<Element>(_ array: [Element]) -> UnsafeMutableBufferPointer<Element> {
+        guard !array.isEmpty else { return UnsafeMutableBufferPointer(start: nil, count: 0) }
         let buffer = UnsafeMutableBufferPointer<Element>.allocate(capacity: array.count)
         _ = buffer.initialize(from: array)
         return buffer
@@ -139,12 +158,37 @@ final class RouteIndex: @unchecked Sendable {
         for (position, route) in sorted.enumerated() { orders[route.offset] = Int32(position) }
         var routes: [RouteKey] = []
         routes.reserveCapacity(matchers.count)
+        // Config compilation builds a table per route to check it, so everything here
+        // allocates only when it has something to hold.
+        var regexPrefixBytes: [UInt8] = []
+        var captureNames: [String] = []
         for matcher in matchers {
             var hasParameters = false
+            var captureMask: UInt32 = 0
             var isRegex = false
+            var detailStart: Int32 = 0
+            var prefixCount = 0
             switch matcher.path {
-            case .template(let segments): hasParameters = PathTemplate.parameterCount(segments) > 0
-            case .regex: isRegex = true
+            case .template(let segments):
+                var fitsMask = true
+                for (number, segment) in segments.enumerated() {
+                    guard case .parameter = segment else { continue }
+                    hasParameters = true
+                    if number < 32 { captureMask |= 1 << number } else { fitsMask = false }
+                }
+                // A capture beyond bit 31 makes the lookup read the template instead.
+                if !fitsMask { captureMask = 0 }
+                if captureMask != 0 {
+                    detailStart = Int32(captureNames.count)
+                    for case .parameter(let name) in segments { captureNames.append(name) }
+                }
+            case .regex(let regex):
+                isRegex = true
+                detailStart = Int32(regexPrefixBytes.count)
+                // A shorter prefix is still one every match starts with.
+                let prefix = RegexPrefix.required(by: regex.pattern).prefix(Int(UInt16.max))
+                prefixCount = prefix.count
+                regexPrefixBytes.append(contentsOf: prefix)
             case .prefix: break
             }
             let methods = matcher.spec.methods
@@ -157,6 +201,9 @@ final class RouteIndex: @unchecked Sendable {
                 RouteKey(
                     priority: matcher.spec.priority,
                     order: orders[matcher.index],
+                    detailStart: detailStart,
+                    captureMask: captureMask,
+                    prefixCount: UInt16(prefixCount),
                     methodMask: methodMask,
                     anyMethod: methods == nil,
                     hasFieldConditions: !matcher.spec.headers.isEmpty || !matcher.spec.query.isEmpty,
@@ -212,6 +259,8 @@ final class RouteIndex: @unchecked Sendable {
         self.routeLists = Self.freeze(flat.routeLists)
         self.buckets = Self.freeze(flat.buckets)
         self.routes = Self.freeze(routes)
+        self.regexPrefixBytes = Self.freeze(regexPrefixBytes)
+        self.captureNames = captureNames
         self.edges = ByteKeyTable(flat.edgeEntries)
     }
 
