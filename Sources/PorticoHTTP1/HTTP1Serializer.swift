@@ -6,8 +6,9 @@ public enum HTTP1Serializer {
     /// A request head in a buffer of exactly its size, and whether it declares a chunked body.
     public static func encode(_ head: RequestHead, allocator: ByteBufferAllocator) -> (bytes: ByteBuffer, chunked: Bool)
     {
-        var buffer = allocator.buffer(capacity: Self.encodedSize(of: head))
-        let chunked = Self.writeRequestHead(head, into: &buffer)
+        let size = Self.encodedSize(of: head)
+        var buffer = allocator.buffer(capacity: size)
+        let chunked = Self.writeRequestHead(head, size: size, into: &buffer)
         return (buffer, chunked)
     }
 
@@ -15,8 +16,9 @@ public enum HTTP1Serializer {
     public static func encode(_ head: ResponseHead, allocator: ByteBufferAllocator) -> (
         bytes: ByteBuffer, chunked: Bool
     ) {
-        var buffer = allocator.buffer(capacity: Self.encodedSize(of: head))
-        let chunked = Self.writeResponseHead(head, into: &buffer)
+        let size = Self.encodedSize(of: head)
+        var buffer = allocator.buffer(capacity: size)
+        let chunked = Self.writeResponseHead(head, size: size, into: &buffer)
         return (buffer, chunked)
     }
 
@@ -36,8 +38,13 @@ public enum HTTP1Serializer {
     /// the head declares a chunked body (its last transfer coding is `chunked`).
     @discardableResult
     public static func writeRequestHead(_ head: RequestHead, into buffer: inout ByteBuffer) -> Bool {
+        Self.writeRequestHead(head, size: Self.encodedSize(of: head), into: &buffer)
+    }
+
+    /// `writeRequestHead` with the head's ``encodedSize(of:)-(RequestHead)`` already known.
+    private static func writeRequestHead(_ head: RequestHead, size: Int, into buffer: inout ByteBuffer) -> Bool {
         var chunked = false
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.encodedSize(of: head)) { raw in
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
             var out = RawWriter(raw)
             out.append(head.method.name)
             out.append(UInt8(ascii: " "))
@@ -53,9 +60,14 @@ public enum HTTP1Serializer {
     /// the head declares a chunked body.
     @discardableResult
     public static func writeResponseHead(_ head: ResponseHead, into buffer: inout ByteBuffer) -> Bool {
+        Self.writeResponseHead(head, size: Self.encodedSize(of: head), into: &buffer)
+    }
+
+    /// `writeResponseHead` with the head's ``encodedSize(of:)-(ResponseHead)`` already known.
+    private static func writeResponseHead(_ head: ResponseHead, size: Int, into buffer: inout ByteBuffer) -> Bool {
         let reason = head.reason.flatMap { $0.isEmpty ? nil : $0 }
         var chunked = false
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.encodedSize(of: head)) { raw in
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
             var out = RawWriter(raw)
             out.append(head.version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
             let status = min(max(head.status, 100), 999)

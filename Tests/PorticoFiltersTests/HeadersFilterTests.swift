@@ -95,6 +95,36 @@ import Testing
         #expect(response.headers["x-served-for"] == "mobile")
     }
 
+    @Test func valuesReadTheRequestAsItArrivedEvenWhenTheEditsChangeIt() throws {
+        // `${header.X-Source}` while the same filter renames and removes fields: rendered first.
+        let reading = try FilterHarness.filter(
+            """
+                type: headers
+                request:
+                  rename: { X-Source: X-Moved }
+                  remove: [X-Gone]
+                  set: { X-Copy: "${header.X-Source}+${header.X-Gone}" }
+            """
+        )
+        var context = FilterHarness.context(
+            FilterHarness.get("/", [("X-Source", "src"), ("X-Gone", "g")]), filter: reading)
+        #expect(reading.onRequest(&context).isProceed)
+        #expect(context.request.headers["x-copy"] == "src+g")
+        #expect(context.request.headers["x-moved"] == "src")
+        #expect(context.request.headers["x-gone"] == nil)
+
+        // Values that read no header are rendered as they are written; the list is intact after.
+        let writing = try FilterHarness.filter(
+            "    type: headers\n    request: { set: { X-Client: \"${client_ip}\", X-Route: \"${route}\" } }")
+        var plain = FilterHarness.context(
+            FilterHarness.get("/", [("X-Keep", "1")]), filter: writing, clientIP: "203.0.113.5", route: "r")
+        #expect(writing.onRequest(&plain).isProceed)
+        #expect(plain.request.headers.values("x-keep") == ["1"])
+        #expect(plain.request.headers["x-client"] == "203.0.113.5")
+        #expect(plain.request.headers["x-route"] == "r")
+        #expect(writing.phases == .request)
+    }
+
     @Test func neverWritesControlCharactersFromRequestData() throws {
         let filter = try FilterHarness.filter("    type: headers\n    request: { set: { X-Sub: \"${jwt.sub}\" } }")
         var context = FilterHarness.context(FilterHarness.get(), filter: filter)

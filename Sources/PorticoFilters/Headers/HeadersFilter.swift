@@ -87,8 +87,6 @@ public struct HeadersFilter: HTTPFilter {
             var remove: [String]
             var set: [(String, HeaderTemplate)]
             var add: [(String, HeaderTemplate)]
-            /// Whether any value reads request data.
-            var hasPlaceholders: Bool
             /// Whether any value reads a request header (`${header.NAME}`), which the edits
             /// themselves may change.
             var readsHeaders: Bool
@@ -104,7 +102,6 @@ public struct HeadersFilter: HTTPFilter {
                 }
                 self.set = edits.set.sorted { $0.key < $1.key }.map { ($0.key, template($0.value)) }
                 self.add = edits.add.sorted { $0.key < $1.key }.map { ($0.key, template($0.value)) }
-                self.hasPlaceholders = (self.set + self.add).contains { $0.1.literal == nil }
                 self.readsHeaders = (self.set + self.add).contains { $0.1.readsHeaders }
                 self.isEmpty = edits.isEmpty
             }

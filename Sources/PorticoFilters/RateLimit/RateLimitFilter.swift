@@ -261,9 +261,6 @@ public struct RateLimitFilter: HTTPFilter {
 
     public func onResponse(_ response: inout ResponseHead, context: RequestContext) {
         guard self.responseHeaders, let status = context.rateLimitStatus else { return }
-        let limit = status.limit == self.limit ? self.limitText : HTTPSyntax.decimal(status.limit)
-        let remaining = HTTPSyntax.decimal(status.remaining)
-        let reset = HTTPSyntax.decimal(status.resetSeconds)
         // One pass tells whether any `RateLimit-*` field is there already; usually none is,
         // and the three are appended without scanning the list again for each.
         var hasFields = false
@@ -274,15 +271,18 @@ public struct RateLimitFilter: HTTPFilter {
                 shownRemaining = Int(value)
             }
         }
+        // The first limiter to answer writes the tightest status; later ones find it there
+        // (as they do an upstream's own, when that is tighter).
+        if let shownRemaining, shownRemaining <= status.remaining { return }
+        let limit = status.limit == self.limit ? self.limitText : HTTPSyntax.decimal(status.limit)
+        let remaining = HTTPSyntax.decimal(status.remaining)
+        let reset = HTTPSyntax.decimal(status.resetSeconds)
         guard hasFields else {
             response.headers.add(name: "RateLimit-Limit", value: limit)
             response.headers.add(name: "RateLimit-Remaining", value: remaining)
             response.headers.add(name: "RateLimit-Reset", value: reset)
             return
         }
-        // The first limiter to answer writes the tightest status; later ones find it there
-        // (as they do an upstream's own, when that is tighter).
-        if let shownRemaining, shownRemaining <= status.remaining { return }
         response.headers.set(name: "RateLimit-Limit", value: limit)
         response.headers.set(name: "RateLimit-Remaining", value: remaining)
         response.headers.set(name: "RateLimit-Reset", value: reset)
