@@ -3,11 +3,13 @@
 ///
 /// Only what is certain is taken: the pattern starts with `^` (the start of the path; no
 /// option can come before it) and contains no `|` anywhere (an alternation could make the
-/// anchor or the prefix optional); then the longest run of plain characters after `^`, less
-/// the last one if a quantifier (`?`, `*`, `+`, `{`) follows it. Plain means a byte that is a
-/// literal in every position of this run and that only itself can match: ASCII letters,
-/// digits, `/`, `_` and `-`, except `K`, which Swift's character comparison also finds in the
-/// KELVIN SIGN (U+212A, canonically equivalent). So every path the regex matches starts with
+/// anchor or the prefix optional); then the longest run of plain characters after `^`. Unless
+/// the run ends the pattern (or only `$` follows), its last character is dropped: whatever
+/// comes next (a quantifier, `.`, a group, a class, an escape such as `\u{301}`, a raw
+/// non-ASCII character) could make it optional or, since Swift's `Regex` compares whole
+/// characters, combine with it into a different character (`e` + U+0301 matches `é`). Plain
+/// means ASCII letters, digits, `/`, `_` and `-`, except `K` (canonically equivalent to the
+/// KELVIN SIGN, U+212A; left out to be safe). So every path the regex matches starts with
 /// these bytes; the converse is not claimed (the regex still runs on paths that have them).
 enum RegexPrefix {
     /// The bytes every matching path starts with; empty when the pattern does not say.
@@ -20,12 +22,8 @@ enum RegexPrefix {
             prefix.append(bytes[index])
             index += 1
         }
-        if index < bytes.count && !prefix.isEmpty {
-            switch bytes[index] {
-            case UInt8(ascii: "?"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "{"): prefix.removeLast()
-            default: break
-            }
-        }
+        let endsPattern = index == bytes.count || (index == bytes.count - 1 && bytes[index] == UInt8(ascii: "$"))
+        if !endsPattern && !prefix.isEmpty { prefix.removeLast() }
         return prefix
     }
 
